@@ -1,0 +1,110 @@
+"""An agreement compiled for use: validated schema plus geometry projected to local metres."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from shapely import prepared
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import transform, unary_union
+
+from trucewatch.agreement.projection import Projector
+from trucewatch.agreement.schema import AgreementFile, Obligation
+from trucewatch.domain.enums import WeaponClass
+
+
+@dataclass
+class Site:
+    id: str
+    name: str
+    category: str
+    lon: float
+    lat: float
+    zone: BaseGeometry  # metric, buffered by the site's radius
+    detail: str = ""
+    party: str | None = None
+
+
+@dataclass
+class Agreement:
+    """Everything later steps need from the agreement, in one object."""
+
+    spec: AgreementFile
+    source_text: str
+    base: Path
+    projector: Projector
+    control: dict[str, BaseGeometry]  # metric
+    contact_line: BaseGeometry | None
+    buffer_zone: BaseGeometry | None
+    withdrawal: dict[WeaponClass, tuple[float, BaseGeometry]]  # class -> (distance km, metric zone)
+    protected_sites: list[Site]
+    storage_sites: list[Site]
+    places: dict[str, tuple[float, float]]
+    attributions: list[str] = field(default_factory=list)
+    _prepared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the agreement text as loaded, so records can name the exact version."""
+        return hashlib.sha256(self.source_text.encode("utf-8")).hexdigest()
+
+    @property
+    def party_ids(self) -> list[str]:
+        return [p.id for p in self.spec.parties if p.role == "party"]
+
+    @property
+    def start(self) -> datetime:
+        return self.spec.window.start
+
+    @property
+    def stop(self) -> datetime:
+        return self.spec.window.stop
+
+    @property
+    def obligations(self) -> list[Obligation]:
+        return self.spec.obligations
+
+    def to_metric(self, geom_lonlat: BaseGeometry) -> BaseGeometry:
+        return transform(lambda x, y, z=None: self.projector.to_xy(x, y), geom_lonlat)
+
+    def to_lonlat(self, geom_xy: BaseGeometry) -> BaseGeometry:
+        return transform(lambda x, y, z=None: self.projector.to_lonlat(x, y), geom_xy)
+
+    def party_at(self, x: float, y: float) -> str | None:
+        """The party controlling a metric point, or None outside every area of control."""
+        pt = Point(x, y)
+        for pid, geom in self.control.items():
+            key = f"control:{pid}"
+            if key not in self._prepared:
+                self._prepared[key] = prepared.prep(geom)
+            if self._prepared[key].contains(pt):
+                return pid
+        return None
+
+    def protected_zone(self, categories: list[str]) -> BaseGeometry | None:
+        sites = [s.zone for s in self.protected_sites if not categories or s.category in categories]
+        return unary_union(sites) if sites else None
+
+    def storage_zone(self) -> BaseGeometry | None:
+        return unary_union([s.zone for s in self.storage_sites]) if self.storage_sites else None
+
+    def sector_bounds(self) -> tuple[float, float, float, float]:
+        """Metric bounds of everything local (control areas, line), for maps."""
+        geoms = list(self.control.values())
+        if self.contact_line is not None:
+            geoms.append(self.contact_line.buffer(5000))
+        if not geoms:
+            geoms = [s.zone for s in self.protected_sites]
+        return unary_union(geoms).bounds
+
+    def place(self, name: str) -> tuple[float, float] | None:
+        return self.places.get(name.strip().casefold())

@@ -1,0 +1,91 @@
+"""What fusion and assessment produce: location estimates, incidents, findings, decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trucewatch.domain.enums import Outcome, Status, WeaponClass
+
+
+class LocationEstimate(BaseModel):
+    """A point with a 2×2 covariance in local east/north metres (the uncertainty ellipse)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lat: float
+    lon: float
+    x: float  # local metric east, metres, in the agreement's projection
+    y: float  # local metric north
+    cov: tuple[tuple[float, float], tuple[float, float]]
+    method: str  # "triangulation", "bearing+distance", "direct", "place", "mean"
+    n_measurements: int = 1
+
+    @property
+    def sigma_m(self) -> float:
+        """Root of the larger eigenvalue: the ellipse's 1-sigma semi-major axis."""
+        a, b, c = self.cov[0][0], self.cov[0][1], self.cov[1][1]
+        tr, det = a + c, a * c - b * b
+        return float(((tr / 2) + max(tr * tr / 4 - det, 0.0) ** 0.5) ** 0.5)
+
+
+class Incident(BaseModel):
+    """One real-world event that one or more observations describe."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    observation_ids: tuple[str, ...]
+    type: str
+    family: str
+    start: datetime
+    end: datetime
+    origin: LocationEstimate | None = None
+    site: LocationEstimate | None = None  # the impact, or the place of a non-fire event
+    weapon_class: WeaponClass | None = None
+    count: int | None = None
+
+
+class ObligationResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    obligation_id: str
+    kind: str  # "prohibited" or "report"
+    probability: float  # probability that the incident falls under the clause (location uncertainty)
+
+
+class Finding(BaseModel):
+    """The assessment of one incident against the agreement."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    incident_id: str
+    outcome: Outcome
+    obligations: tuple[ObligationResult, ...] = ()
+    responsibility: dict[str, float] = Field(default_factory=dict)
+    responsible_party: str | None = None
+    confidence: str = "low"
+    confidence_score: float = 0.0
+    independent_sources: int = 0
+    mission_sources: int = 0
+    evidence: tuple[str, ...] = ()
+    uncovered_activity: bool = False
+    rationale: str = ""
+    status: Status = Status.REPORTED
+
+
+class Decision(BaseModel):
+    """An analyst's or chief monitor's recorded act, with who, when and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    incident_id: str
+    action: str  # "status" | "attribute" | "publish"
+    value: str
+    reason: str = Field(min_length=3)
+    decided_by: str
+    role: str
+    decided_at: datetime
