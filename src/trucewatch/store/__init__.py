@@ -1,0 +1,1 @@
+"""Storage: one schema, managed by Alembic migrations, on SQLite (default) or PostgreSQL."""
