@@ -1,0 +1,37 @@
+"""Fusion: group observations into incidents and estimate where each happened, with uncertainty."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from trucewatch.agreement.projection import Projector
+from trucewatch.domain.observation import Observation
+from trucewatch.domain.results import Incident
+from trucewatch.fusion.associate import associate
+from trucewatch.fusion.coarse import attach
+from trucewatch.fusion.incidents import build, sort_key
+from trucewatch.fusion.measure import prepare
+
+__all__ = ["fuse"]
+
+
+def fuse(
+    observations: list[Observation],
+    projector: Projector,
+    place: Callable[[str], tuple[float, float] | None],
+) -> list[Incident]:
+    """Observations in, incidents out, in a deterministic order. Pure: no I/O."""
+    views = prepare(observations, projector, place)
+    clusters = associate(views)
+    coarse = [v for v in views if v.coarse or not v.measurements]
+    clusters += attach([v for v in coarse if v.measurements], clusters)
+    unlocated = [v for v in coarse if not v.measurements]
+    incidents = [build(c, projector) for c in clusters if c.members]
+    if unlocated:
+        from trucewatch.fusion.associate import Cluster
+
+        for v in unlocated:
+            c = Cluster()
+            c.members.append(v)
+            incidents.append(build(c, projector))
+    return sorted(incidents, key=sort_key)

@@ -1,0 +1,175 @@
+"""Group observations of one event: time-ordered gating against each open cluster's own estimate.
+
+Each observation is compared with the clusters still open in its time window and of its type family.
+The gate is built from the observation's own uncertainty and the cluster's: Mahalanobis distance for
+points, angular innovation for bearings, both with the cluster's covariance folded in. It joins the
+cheapest cluster inside the gate, or opens a new one. Fine observations are grouped here; coarse ones
+(hour or day precision, place names) attach afterwards without lending their vagueness to positions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, ObservationType, WeaponClass
+from trucewatch.fusion.localize import Estimate, localize
+from trucewatch.fusion.measure import Measurement, ObsView
+
+CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
+CHI2_1D = 10.83  # 99.9 % for one
+CROSS_ASPECT_COST = 8.0  # linking an origin report to an impact report is weaker evidence than two of one end
+FAMILY_WINDOW_S = {"fire": 60.0, "flare": 60.0, "weapon": 3600.0, "movement": 3600.0, "access": 1800.0}
+# Reports of an event's aftermath (a crater, damage, harm) are made after it: how long after they may be.
+AFTERMATH_TYPES = {ObservationType.IMPACT, ObservationType.PROTECTED_SITE_DAMAGE, ObservationType.CIVILIAN_HARM}
+AFTERMATH_LAG_S = 6 * 3600.0
+
+
+@dataclass
+class Cluster:
+    members: list[ObsView] = field(default_factory=list)
+    t_min: float = math.inf
+    t_max: float = -math.inf
+    family: str = ""
+    sources: dict[str, float] = field(default_factory=dict)  # source id -> time reported
+    estimates: dict[Aspect, Estimate | None] = field(default_factory=dict)
+    reach: float = 0.0
+
+    def measurements(self, aspect: Aspect) -> list[Measurement]:
+        return [m for v in self.members if not v.outlier for m in v.measurements if m.aspect == aspect]
+
+    def add(self, v: ObsView) -> None:
+        self.members.append(v)
+        self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
+        self.family = v.family
+        self.sources[v.obs.source_id] = v.t
+        wc = v.obs.weapon_class or WeaponClass.UNKNOWN
+        self.reach = max(self.reach, WEAPON_RANGE_M[wc])
+        if not v.outlier:
+            for a in {m.aspect for m in v.measurements}:
+                self.estimates[a] = localize(self.measurements(a))
+
+    def centre(self) -> float:
+        return 0.5 * (self.t_min + self.t_max)
+
+
+def _point_cost(m: Measurement, est: Estimate) -> float:
+    p = m.rough() if m.ray is None or m.ray.ranged else None
+    if m.ray is not None and not m.ray.ranged:
+        r = m.ray
+        dx, dy = est.x - r.ox, est.y - r.oy
+        rho2 = max(dx * dx + dy * dy, 1.0)
+        rho = math.sqrt(rho2)
+        nu = (r.theta - math.atan2(dx, dy) + math.pi) % (2 * math.pi) - math.pi
+        J = np.array([dy / rho2, -dx / rho2])
+        S = r.sigma**2 + float(J @ est.cov @ J)
+        cost = nu * nu / S
+        if rho > r.r_hi * 1.1 or rho < r.r_lo * 0.5:
+            return math.inf
+        return cost if cost <= CHI2_1D else math.inf
+    assert p is not None
+    d = np.array([p.x - est.x, p.y - est.y])
+    S = p.cov + est.cov
+    try:
+        cost = float(d @ np.linalg.solve(S, d))
+    except np.linalg.LinAlgError:
+        return math.inf
+    return cost if cost <= CHI2_2D else math.inf
+
+
+def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
+    """Two unranged rays with no estimate yet: do they cross in front of both, within reach?"""
+    ra, rb = a.ray, b.ray
+    if ra is None or rb is None:
+        return False
+    ua = np.array([math.sin(ra.theta), math.cos(ra.theta)])
+    ub = np.array([math.sin(rb.theta), math.cos(rb.theta)])
+    M = np.column_stack([ua, -ub])
+    if abs(np.linalg.det(M)) < 1e-3:
+        return False
+    s, u = np.linalg.solve(M, np.array([rb.ox - ra.ox, rb.oy - ra.oy]))
+    return ra.r_lo * 0.5 <= s <= ra.r_hi * 1.1 and rb.r_lo * 0.5 <= u <= rb.r_hi * 1.1
+
+
+def cost(v: ObsView, c: Cluster) -> float:
+    """Cost of adding v to c; math.inf outside the gate."""
+    if v.family != c.family:
+        return math.inf
+    window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
+    dt = max(c.t_min - v.t, v.t - c.t_max, 0.0)
+    if v.obs.type in AFTERMATH_TYPES and v.t > c.t_max:
+        dt = max(0.0, dt - AFTERMATH_LAG_S)  # a crater documented hours later still belongs
+    if dt > window:
+        return math.inf
+    seen = c.sources.get(v.obs.source_id)
+    if seen is not None and abs(seen - v.t) > v.tau:
+        return math.inf  # one sensor reporting twice at different times saw two events
+    best = math.inf
+    for m in v.measurements:
+        est = c.estimates.get(m.aspect)
+        if est is not None and est.cov[0, 0] < 1e9:
+            lone_ray = est.method == "bearing only"
+            if lone_ray and m.ray is not None and not m.ray.ranged:
+                other = c.measurements(m.aspect)
+                ok = any(_ray_pair_ok(m, o) for o in other if o.ray is not None)
+                best = min(best, 4.0 if ok else math.inf)
+            else:
+                best = min(best, _point_cost(m, est))
+        else:
+            # only the other end of the event is known: plausible if within the weapon's reach
+            for a, other in c.estimates.items():
+                if a == m.aspect or other is None:
+                    continue
+                p = m.rough()
+                dist = math.hypot(p.x - other.x, p.y - other.y)
+                slack = 3 * math.sqrt(max(np.trace(p.cov), 0.0) + max(np.trace(other.cov), 0.0))
+                if dist <= max(c.reach, WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN]) + min(
+                    slack, 20_000
+                ):
+                    best = min(best, CROSS_ASPECT_COST)
+    if best == math.inf:
+        return best
+    return best + (dt / window) ** 2
+
+
+def associate(views: list[ObsView]) -> list[Cluster]:
+    """Greedy, time-ordered association of fine observations into clusters."""
+    order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.obs.id))
+    open_: list[Cluster] = []
+    done: list[Cluster] = []
+    horizon = max(FAMILY_WINDOW_S.values()) * 2 + AFTERMATH_LAG_S
+    for v in order:
+        keep = []
+        for c in open_:
+            (keep if v.t - c.t_max <= horizon else done).append(c)
+        open_ = keep
+        best, best_c = math.inf, None
+        for c in open_:
+            k = cost(v, c)
+            if k < best:
+                best, best_c = k, c
+        if best_c is None:
+            best_c = _by_time_alone(v, open_)
+            if best_c is not None:
+                v.outlier = True
+        if best_c is None:
+            best_c = Cluster()
+            open_.append(best_c)
+        best_c.add(v)
+    return done + open_
+
+
+def _by_time_alone(v: ObsView, clusters: list[Cluster]) -> Cluster | None:
+    """A bare bearing that fits no position but coincides with exactly one event of its kind joins it as an
+    outlier (a wild bearing), rather than inventing a second event nobody else saw."""
+    if not all(m.ray is not None and not m.ray.ranged for m in v.measurements):
+        return None
+    window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
+    fits = [
+        c for c in clusters
+        if c.family == v.family and v.obs.source_id not in c.sources
+        and max(c.t_min - v.t, v.t - c.t_max, 0.0) <= window and len(c.members) >= 2
+    ]  # fmt: skip
+    return fits[0] if len(fits) == 1 else None

@@ -1,0 +1,37 @@
+"""Run the steps in order over a mission's store: observations → incidents → findings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from trucewatch.assess import assess
+from trucewatch.fusion import fuse
+from trucewatch.store.mission import Mission
+from trucewatch.store.observations import effective_observations
+from trucewatch.store.runs import load_decisions, save_run
+
+
+@dataclass
+class RunSummary:
+    run: int
+    observations: int
+    incidents: int
+    findings: int
+    violations: int
+    seconds: float
+
+
+def run(mission: Mission) -> RunSummary:
+    ag = mission.agreement
+    with mission.engine.connect() as conn:
+        observations = effective_observations(conn)
+        decisions = load_decisions(conn)
+    t0 = time.perf_counter()
+    incidents = fuse(observations, ag.projector, ag.place)
+    findings = assess(incidents, {o.id: o for o in observations}, ag, decisions)
+    seconds = time.perf_counter() - t0
+    with mission.engine.begin() as conn:
+        seq = save_run(conn, incidents, findings, ag.digest, len(observations), seconds)
+    violations = sum(1 for f in findings if f.outcome.value == "violation")
+    return RunSummary(seq, len(observations), len(incidents), len(findings), violations, seconds)

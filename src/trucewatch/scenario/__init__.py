@@ -1,0 +1,1 @@
+"""Synthetic truces with ground truth, and evaluation of findings against that truth."""

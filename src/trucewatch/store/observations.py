@@ -1,0 +1,163 @@
+"""Storing what intake accepted and rejected; reading the effective set of observations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from trucewatch.domain.observation import Observation
+from trucewatch.intake.rows import IntakeResult, RawRow, Rejection
+from trucewatch.intake.validate import content_hash, content_id
+from trucewatch.store import log
+from trucewatch.store import schema as t
+
+
+@dataclass
+class ImportSummary:
+    new: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+
+
+def quarantine_id(r: Rejection) -> str:
+    h = hashlib.sha256()
+    for part in (r.file.encode(), str(r.line).encode(), r.field.encode(), r.reason.encode(), r.raw):
+        h.update(len(part).to_bytes(8, "big") + part)
+    return h.hexdigest()[:32]
+
+
+def observation_entry(row: dict[str, Any]) -> dict[str, Any]:
+    """What the record holds for an observation; recomputed from the row to detect tampering."""
+    return {
+        "id": row["id"],
+        "content_hash": row["content_hash"],
+        "payload": json.loads(row["payload"]),
+        "source_file": row["source_file"],
+        "source_line": row["source_line"],
+        "imported_by": row["imported_by"],
+    }
+
+
+def quarantine_entry(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "file": row["file"],
+        "line": row["line"],
+        "field": row["field"],
+        "reason": row["reason"],
+        "raw_sha256": hashlib.sha256(row["raw"]).hexdigest(),
+        "created_by": row["created_by"],
+    }
+
+
+def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSummary:
+    """Insert new observations and rejections; the same input twice changes nothing."""
+    summary = ImportSummary()
+    now = datetime.now(timezone.utc)
+    rejected = list(result.rejected)
+    candidates: dict[str, tuple[RawRow, Observation, str]] = {}
+    for row, obs in result.accepted:
+        oid, h = content_id(obs), content_hash(obs)
+        if oid in candidates:
+            if candidates[oid][2] != h:
+                rejected.append(Rejection(row.file, row.line, "client_id",
+                                          f"id {oid!r} appears earlier in this input with different content", row.raw))
+            else:
+                summary.unchanged += 1
+            continue
+        candidates[oid] = (row, obs, h)
+    existing: dict[str, str] = {}
+    ids = list(candidates)
+    for i in range(0, len(ids), 500):
+        q = select(t.observations.c.id, t.observations.c.content_hash).where(t.observations.c.id.in_(ids[i : i + 500]))
+        existing.update({r.id: r.content_hash for r in conn.execute(q)})
+    new_rows: list[dict[str, Any]] = []
+    for oid, (row, obs, h) in candidates.items():
+        if oid in existing:
+            if existing[oid] == h:
+                summary.unchanged += 1
+            else:
+                rejected.append(Rejection(row.file, row.line, "client_id",
+                                          f"id {oid!r} is already stored with different content; send a correction "
+                                          "as a new record with supersedes", row.raw))  # fmt: skip
+            continue
+        if obs.supersedes and obs.supersedes not in existing and obs.supersedes not in candidates:
+            known = conn.execute(select(t.observations.c.id).where(t.observations.c.id == obs.supersedes)).first()
+            if known is None:
+                rejected.append(Rejection(row.file, row.line, "supersedes",
+                                          f"{obs.supersedes!r} is not a stored observation", row.raw))
+                continue
+        stored = obs.model_copy(update={"id": oid})
+        new_rows.append({
+            "id": oid, "content_hash": h, "payload": stored.model_dump_json(), "observed_at": obs.observed_at,
+            "type": obs.type.value, "source_kind": obs.source_kind.value, "supersedes": obs.supersedes,
+            "source_file": row.file[:500], "source_line": row.line, "imported_at": now, "imported_by": who,
+        })  # fmt: skip
+    if new_rows:
+        idx = log.append(conn, [("observation", r["id"], observation_entry(r)) for r in new_rows])
+        for r, i in zip(new_rows, idx, strict=True):
+            r["leaf_index"] = i
+        conn.execute(insert(t.observations), new_rows)
+    summary.new = len(new_rows)
+    summary.new_ids = [r["id"] for r in new_rows]
+    summary.rejected = rejected
+    store_rejections(conn, rejected, who)
+    return summary
+
+
+def store_rejections(conn: Connection, rejected: list[Rejection], who: str) -> int:
+    if not rejected:
+        return 0
+    now = datetime.now(timezone.utc)
+    rows = {quarantine_id(r): r for r in rejected}
+    have = set()
+    keys = list(rows)
+    for i in range(0, len(keys), 500):
+        have |= set(conn.execute(select(t.quarantine.c.id).where(t.quarantine.c.id.in_(keys[i : i + 500]))).scalars())
+    new = [
+        {"id": k, "file": r.file[:500], "line": r.line, "field": r.field[:200], "reason": r.reason, "raw": r.raw,
+         "created_at": now, "created_by": who}
+        for k, r in rows.items() if k not in have
+    ]  # fmt: skip
+    if new:
+        idx = log.append(conn, [("quarantine", r["id"], quarantine_entry(r)) for r in new])
+        for r, i in zip(new, idx, strict=True):
+            r["leaf_index"] = i
+        conn.execute(insert(t.quarantine), new)
+    return len(new)
+
+
+def effective_observations(conn: Connection) -> list[Observation]:
+    """Every stored observation not superseded by a correction, in a stable order."""
+    rows = conn.execute(select(t.observations.c.payload, t.observations.c.supersedes).order_by(t.observations.c.seq))
+    obs, superseded = [], set()
+    for payload, sup in rows:
+        obs.append(Observation.model_validate_json(payload))
+        if sup:
+            superseded.add(sup)
+    return sorted((o for o in obs if o.id not in superseded), key=lambda o: (o.observed_at, o.id))
+
+
+def observations_by_id(conn: Connection, ids: list[str]) -> dict[str, Observation]:
+    out: dict[str, Observation] = {}
+    for i in range(0, len(ids), 500):
+        q = select(t.observations.c.payload).where(t.observations.c.id.in_(ids[i : i + 500]))
+        for (payload,) in conn.execute(q):
+            o = Observation.model_validate_json(payload)
+            out[o.id] = o
+    return out
+
+
+def quarantine_rows(conn: Connection) -> list[dict[str, Any]]:
+    q = select(t.quarantine).order_by(t.quarantine.c.seq)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def count(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
