@@ -56,3 +56,18 @@ def current_attribution(decisions: list[Decision]) -> str | None:
         if d.action == "attribute":
             party = None if d.value == "undetermined" else d.value
     return party
+
+
+def apply_decisions(findings: list[Finding], decisions: dict[str, list[Decision]]) -> list[Finding]:
+    """Findings as they stand after the decisions recorded since they were computed."""
+    out = []
+    for f in findings:
+        ds = decisions.get(f.incident_id, [])
+        if not ds:
+            out.append(f)
+            continue
+        update: dict[str, object] = {"status": current_status(ds)}
+        if any(d.action == "attribute" for d in ds):
+            update["responsible_party"] = current_attribution(ds)
+        out.append(f.model_copy(update=update))
+    return out

@@ -39,7 +39,7 @@ class Verifier:
 
     @classmethod
     def parse(cls, text: str) -> Verifier:
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)
         if len(parts) != 3:
             raise VerificationError(f"verifier key has wrong form: expected name+hexid+base64key, got {text!r}")
         name, hexid, b64 = parts
@@ -81,7 +81,7 @@ class Signer:
 
     @classmethod
     def parse(cls, text: str) -> Signer:
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise VerificationError("signer key has wrong form: expected PRIVATE+KEY+name+hexid+base64key")
         try:

@@ -54,6 +54,21 @@ def save_run(conn: Connection, incidents: list[Incident], findings: list[Finding
         for r, i in zip(fresh, idx, strict=True):
             r["leaf_index"] = i
         conn.execute(insert(t.findings), rows)
+        # which finding leaf each incident's finding sits at, so reports can be recomputed from the record
+        leaf_of = {r["content_hash"]: r["leaf_index"] for r in fresh}
+        missing = [r["content_hash"] for r in rows if r["content_hash"] not in leaf_of]
+        for i in range(0, len(missing), 500):
+            q = select(t.findings.c.content_hash, t.findings.c.leaf_index).where(
+                t.findings.c.content_hash.in_(missing[i : i + 500]), t.findings.c.leaf_index.is_not(None)
+            )
+            leaf_of.update({h: int(ix) for h, ix in conn.execute(q)})
+    else:
+        leaf_of = {}
+    starts = {i.id: i.start.isoformat() for i in incidents}
+    log.append(conn, [("run", str(run), {
+        "agreement_digest": digest, "observations": n_obs,
+        "incidents": sorted([r["incident_id"], starts[r["incident_id"]], leaf_of[r["content_hash"]]] for r in rows),
+    })])  # fmt: skip
     return run
 
 
@@ -91,3 +106,10 @@ def load_decisions(conn: Connection) -> dict[str, list[Decision]]:
         m.pop("seq"), m.pop("leaf_index")
         out[m["incident_id"]].append(Decision.model_validate(m))
     return out
+
+
+def effective_findings(conn: Connection) -> list[Finding]:
+    """The latest run's findings with every decision recorded since applied (status, attribution)."""
+    from trucewatch.assess.workflow import apply_decisions
+
+    return apply_decisions(load_findings(conn), load_decisions(conn))

@@ -1,0 +1,165 @@
+"""Commands over a mission folder: init, import, quarantine, run, status, decide."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from trucewatch.assess.workflow import check_status_change, current_status
+from trucewatch.domain.enums import Status
+from trucewatch.domain.results import Decision
+from trucewatch.errors import DecisionError
+from trucewatch.intake.formats import FORMATS, read_file
+from trucewatch.pipeline import run as run_pipeline
+from trucewatch.store import schema as t
+from trucewatch.store.checkpoints import ensure_mission_key
+from trucewatch.store.mission import Mission
+from trucewatch.store.observations import count, quarantine_rows, store_intake
+from trucewatch.store.runs import add_decision, latest_run, load_decisions, load_findings
+
+from .common import EXIT_QUARANTINED, DatabaseOpt, console, err, intake_context, open_mission, progress_bar, user_name
+
+
+def init(
+    dir: Path = typer.Argument(..., help="Mission folder to create."),
+    agreement: Path = typer.Option(..., "--agreement", help="Agreement YAML file."),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Create a mission folder from an agreement file (validated first) and its signing key."""
+    m = Mission.create(dir, agreement, database)
+    ensure_mission_key(m)
+    console.print(f"mission [bold]{m.agreement.id}[/] created in {dir}")
+
+
+def import_(
+    dir: Path = typer.Argument(..., help="Mission folder."),
+    files: list[Path] = typer.Argument(..., help="Files to import."),
+    format: str | None = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)}; guessed if omitted."),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Import observation files. Bad rows are quarantined and listed; exit status 3 if any were."""
+    m = open_mission(dir, database)
+    ctx = intake_context(m)
+    total_new = total_same = total_bad = 0
+    with progress_bar("importing", len(files)) as p:
+        for f in files:
+            res = read_file(f, ctx, format)
+            with m.engine.begin() as conn:
+                s = store_intake(conn, res, user_name())
+            total_new, total_same, total_bad = total_new + s.new, total_same + s.unchanged, total_bad + len(s.rejected)
+            for r in s.rejected:
+                err.print(f"[yellow]rejected[/] {r.describe()}", highlight=False, markup=True)
+            p.advance(p.task_ids[0])
+    console.print(f"{total_new} new, {total_same} already stored, {total_bad} rejected (see 'trucewatch quarantine')")
+    if total_bad:
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
+def quarantine(
+    dir: Path = typer.Argument(..., help="Mission folder."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line, raw bytes as hex."),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """List rejected rows with file, line, field and reason."""
+    m = open_mission(dir, database)
+    with m.engine.connect() as conn:
+        rows = quarantine_rows(conn)
+    if as_json:
+        for r in rows:
+            print(json.dumps({k: (v.hex() if isinstance(v, bytes) else str(v) if k == "created_at" else v)
+                              for k, v in r.items()}, sort_keys=True))  # fmt: skip
+        return
+    table = Table("file", "line", "field", "reason", "raw (first 60 bytes)")
+    for r in rows:
+        table.add_row(r["file"], str(r["line"]), r["field"], r["reason"], repr(bytes(r["raw"])[:60])[2:-1])
+    console.print(table)
+    console.print(f"{len(rows)} rows in quarantine")
+
+
+def run(
+    dir: Path = typer.Argument(..., help="Mission folder."),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Fuse observations into incidents and assess each against the agreement."""
+    m = open_mission(dir, database)
+    with progress_bar("fusing and assessing", None):
+        s = run_pipeline(m)
+    console.print(f"run {s.run}: {s.observations} observations → {s.incidents} incidents, "
+                  f"{s.violations} violations ({s.seconds:.1f} s)")  # fmt: skip
+
+
+def status(
+    dir: Path = typer.Argument(..., help="Mission folder."),
+    as_json: bool = typer.Option(False, "--json"),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Counts of what the mission holds."""
+    m = open_mission(dir, database)
+    with m.engine.connect() as conn:
+        findings = load_findings(conn)
+        out = {
+            "agreement": m.agreement.id,
+            "observations": count(conn, t.observations),
+            "quarantined": count(conn, t.quarantine),
+            "incidents": len(findings),
+            "findings": len(findings),
+            "violations": sum(1 for f in findings if f.outcome.value == "violation"),
+            "decisions": count(conn, t.decisions),
+            "record_entries": count(conn, t.log_leaves),
+            "checkpoints": count(conn, t.checkpoints),
+            "last_run": latest_run(conn),
+        }
+    if as_json:
+        print(json.dumps(out, sort_keys=True))
+    else:
+        for k, v in out.items():
+            console.print(f"{k:>16}: {v}")
+
+
+def decide(
+    dir: Path = typer.Argument(..., help="Mission folder."),
+    incident: str = typer.Argument(..., help="Incident id (I-…)."),
+    status: Status | None = typer.Option(None, "--status", help="Move the finding to this status."),
+    attribute: str | None = typer.Option(None, "--attribute", help="Re-attribute to a party, or 'undetermined'."),
+    reason: str = typer.Option(..., "--reason", help="Why: kept in the record."),
+    role: str = typer.Option("analyst", "--role", help="analyst or chief."),
+    by: str | None = typer.Option(None, "--by", help="Who decides (default: $TRUCEWATCH_USER or login name)."),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Record an analyst's or chief monitor's decision on an incident."""
+    if (status is None) == (attribute is None):
+        raise DecisionError("give exactly one of --status or --attribute")
+    if role not in ("analyst", "chief"):
+        raise DecisionError(f"role {role!r} cannot decide; expected analyst or chief")
+    m = open_mission(dir, database)
+    with m.engine.begin() as conn:
+        d = record_decision(conn, m, incident, status, attribute, reason, by or user_name(), role)
+    console.print(f"decision {d.id}: {incident} {d.action} → {d.value}")
+
+
+def record_decision(conn, m: Mission, incident: str, status: Status | None, attribute: str | None,  # type: ignore[no-untyped-def]
+                    reason: str, who: str, role: str) -> Decision:  # fmt: skip
+    findings = {f.incident_id: f for f in load_findings(conn)}
+    finding = findings.get(incident)
+    if finding is None:
+        raise DecisionError(f"no incident {incident!r} in the latest run; see 'trucewatch export' for ids")
+    past = load_decisions(conn).get(incident, [])
+    if status is not None:
+        check_status_change(current_status(past), status, finding, role)
+        action, value = "status", status.value
+    else:
+        assert attribute is not None
+        if attribute != "undetermined" and attribute not in m.agreement.party_ids:
+            raise DecisionError(f"unknown party {attribute!r}; expected one of {', '.join(m.agreement.party_ids)}")
+        action, value = "attribute", attribute
+    now = datetime.now(timezone.utc)
+    did = "D-" + hashlib.sha256(f"{incident}|{action}|{value}|{who}|{now.isoformat()}".encode()).hexdigest()[:16]
+    d = Decision(id=did, incident_id=incident, action=action, value=value, reason=reason, decided_by=who, role=role,
+                 decided_at=now)  # fmt: skip
+    add_decision(conn, d)
+    return d

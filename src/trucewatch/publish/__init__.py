@@ -1,0 +1,1 @@
+"""Publication: daily reports with maps and charts, and data exports."""
