@@ -100,7 +100,7 @@ def compile_agreement(spec: AgreementFile, text: str, base: Path) -> Agreement:
     for i, wz in enumerate(geo.withdrawal_zones):
         if ag.contact_line is None:
             raise AgreementError(f"geography.withdrawal_zones.{i}: needs geography.contact_line to measure from")
-        zone = ag.contact_line.buffer(wz.distance_km * 1000.0, resolution=8)
+        zone = ag.contact_line.buffer(wz.distance_km * 1000.0, quad_segs=8)
         for wc in wz.weapon_classes:
             ag.withdrawal[wc] = (wz.distance_km, zone)
     for s, radius in sites_raw:

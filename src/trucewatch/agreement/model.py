@@ -8,10 +8,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely import prepared
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 
 from trucewatch.agreement.projection import Projector
 from trucewatch.agreement.schema import AgreementFile, Obligation
@@ -74,10 +76,10 @@ class Agreement:
         return self.spec.obligations
 
     def to_metric(self, geom_lonlat: BaseGeometry) -> BaseGeometry:
-        return transform(lambda x, y, z=None: self.projector.to_xy(x, y), geom_lonlat)
+        return shapely.transform(geom_lonlat, lambda c: np.column_stack(self.projector.to_xy(c[:, 0], c[:, 1])))
 
     def to_lonlat(self, geom_xy: BaseGeometry) -> BaseGeometry:
-        return transform(lambda x, y, z=None: self.projector.to_lonlat(x, y), geom_xy)
+        return shapely.transform(geom_xy, lambda c: np.column_stack(self.projector.to_lonlat(c[:, 0], c[:, 1])))
 
     def party_at(self, x: float, y: float) -> str | None:
         """The party controlling a metric point, or None outside every area of control."""

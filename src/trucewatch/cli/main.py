@@ -48,7 +48,9 @@ app.command("verify-report")(record_cmds.verify_report_cmd)
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except TrucewatchError as e:
         if STATE["verbose"]:
             traceback.print_exc()
@@ -59,10 +61,8 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
-    except Exception as e:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(e, click.ClickException):
+    except Exception as e:  # click usage errors (typer vendors click) carry their own exit code and message
+        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
             e.show()
             sys.exit(e.exit_code)
         if STATE["verbose"]:

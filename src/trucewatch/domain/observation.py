@@ -30,7 +30,7 @@ def compass_to_bearing(point: str) -> float:
 class Observation(BaseModel):
     """The observation schema shared by CSV, JSON Lines, GeoJSON and the HTTP API."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
 
     id: str = ""
     client_id: str | None = Field(default=None, max_length=200)

@@ -48,8 +48,9 @@ def ellipse_lonlat(loc: LocationEstimate, scale: float = math.sqrt(CHI2_95_2D)) 
 def sector_map(ag: Agreement, incidents: list[Incident], findings: dict[str, Finding], title: str) -> str:
     fig, ax = new_figure(8.5, 7.5)
     minx, miny, maxx, maxy = ag.sector_bounds()
-    for k, (pid, geom) in enumerate(sorted(ag.control.items())):
-        colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
+    order = {p: k for k, p in enumerate(ag.party_ids)}
+    for pid, geom in ag.control.items():
+        colour = PARTY_COLOURS[order.get(pid, 0) % len(PARTY_COLOURS)]
         for ring in _polys(ag.to_lonlat(geom)):
             ax.fill(ring[:, 0], ring[:, 1], color=colour, alpha=0.08, lw=0)
         c = ag.to_lonlat(geom).representative_point()

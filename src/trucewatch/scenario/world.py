@@ -36,6 +36,7 @@ def write_agreement(folder: Path, start: datetime, days: int) -> Path:
     text = text.replace("name: UA declared", "name: A declared").replace("name: RU declared", "name: B declared")
     text = text.replace("start: 2026-12-01T00:00:00+03:00", f"start: {start.isoformat()}")
     text = text.replace("duration_days: 30", f"duration_days: {days}")
+    text = text.replace("timezone: Europe/Moscow", "timezone: UTC")
     path = folder / "agreement.yaml"
     path.write_text(text, encoding="utf-8")
     return path

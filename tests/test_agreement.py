@@ -1,0 +1,99 @@
+"""Agreement files: the bundled examples load; every kind of mistake is named by its key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from trucewatch.agreement import load_agreement
+from trucewatch.domain.enums import WeaponClass
+from trucewatch.errors import AgreementError
+
+from .conftest import EXAMPLES, SUDZHA
+
+
+def test_sudzha_example_compiles_with_minsk_withdrawal_distances() -> None:
+    ag = load_agreement(SUDZHA)
+    assert ag.party_ids == ["RU", "UA"]
+    assert {wc: km for wc, (km, _) in ag.withdrawal.items()} == {
+        WeaponClass.MORTAR: 15, WeaponClass.TANK: 15, WeaponClass.ARTILLERY: 25,
+        WeaponClass.MLRS: 35, WeaponClass.HEAVY_ROCKET: 70,
+    }  # fmt: skip
+    # Sudzha itself lies west of the simplified contact line, in the area the example gives UA
+    x, y = ag.projector.to_xy(35.2708, 51.1917)
+    assert ag.party_at(float(x), float(y)) == "UA"
+    # a 15 km zone holds exactly the points within 15 km of the line, on either side
+    zone = ag.withdrawal[WeaponClass.MORTAR][1]
+    rng = np.random.default_rng(0)
+    minx, miny, maxx, maxy = ag.contact_line.bounds
+    for x, y in rng.uniform([minx - 30_000, miny - 30_000], [maxx + 30_000, maxy + 30_000], size=(300, 2)):
+        d = ag.contact_line.distance(Point(x, y))
+        if abs(d - 15_000) > 200:
+            assert zone.contains(Point(x, y)) == (d < 15_000)
+    assert (ag.stop - ag.start).days == 30
+
+
+def test_energy_moratorium_protects_every_bundled_power_plant_with_attribution() -> None:
+    ag = load_agreement(EXAMPLES / "energy-moratorium" / "agreement.yaml")
+    assert len(ag.protected_sites) == 64
+    cats = {s.category for s in ag.protected_sites}
+    assert {"nuclear_plant", "dam", "power_generation"} <= cats
+    assert any("World Resources Institute" in a for a in ag.attributions)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "a.yaml"
+    p.write_text(text)
+    return p
+
+
+BASE = """
+id: t
+title: test
+parties: [{id: A, name: a}, {id: B, name: b}]
+window: {start: 2026-01-01T00:00:00Z, duration_days: 30}
+geography:
+  places: [{name: X, lat: 50, lon: 30}]
+obligations:
+  - {id: O1, text: no fire, kind: prohibited, rule: {families: [fire]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (("kind: prohibited", "kind: forbidden"), "obligations.0.kind"),
+        (("duration_days: 30", "duration_days: 30, end: 2026-02-01T00:00:00Z"), "window"),
+        (("start: 2026-01-01T00:00:00Z", "start: 2026-01-01T00:00:00"), "UTC offset"),
+        (("rule: {families: [fire]}", "rule: {families: [fire], parties: [C]}"), "unknown party 'C'"),
+        (("rule: {families: [fire]}", "rule: {observation_types: [shelling]}"), "obligations.0.rule.observation_types.0"),
+        (("places: [{name: X, lat: 50, lon: 30}]", "places: [{name: X, lat: 95, lon: 30}]"), "geography.places.0.lat"),
+        (("title: test", "title: test\nsurprise: 1"), "surprise"),
+        (("window: {", "window: {timezone: Mars/Olympus, "), "unknown time zone"),
+    ],
+)
+def test_schema_errors_name_the_key_path(tmp_path: Path, edit: tuple[str, str], needle: str) -> None:
+    with pytest.raises(AgreementError) as e:
+        load_agreement(_write(tmp_path, BASE.replace(*edit)))
+    assert needle in str(e.value)
+    assert str(tmp_path / "a.yaml") in str(e.value)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(AgreementError, match=r"line \d+"):
+        load_agreement(_write(tmp_path, BASE + "  - {id: O2, text: [unclosed\n"))
+
+
+def test_missing_geometry_file_is_named(tmp_path: Path) -> None:
+    text = BASE.replace("  places:", "  control: {A: {file: nowhere.geojson}}\n  places:")
+    with pytest.raises(AgreementError, match=r"geography.control.A.file: .*nowhere.geojson does not exist"):
+        load_agreement(_write(tmp_path, text))
+
+
+def test_withdrawal_zone_needs_a_contact_line(tmp_path: Path) -> None:
+    text = BASE.replace("  places:", "  withdrawal_zones: [{weapon_classes: [mortar], distance_km: 15}]\n  places:")
+    with pytest.raises(AgreementError, match="withdrawal_zones.0: needs geography.contact_line"):
+        load_agreement(_write(tmp_path, text))
