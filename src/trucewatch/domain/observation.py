@@ -76,6 +76,11 @@ class Observation(BaseModel):
             raise ValueError("must be a finite number (NaN and infinities are refused)")
         return v
 
+    @field_validator("grade", mode="before")
+    @classmethod
+    def _grade(cls, v: object) -> object:
+        return SourceGrade.parse(v) if isinstance(v, str) else v
+
     @field_validator("observed_at", "reported_at")
     @classmethod
     def _aware(cls, v: datetime | None) -> datetime | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, ObservationType, WeaponClass
-from trucewatch.fusion.localize import Estimate, localize
+from trucewatch.fusion.localize import Estimate, localize, normalized_residuals
 from trucewatch.fusion.measure import Measurement, ObsView
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
@@ -50,6 +50,10 @@ class Cluster:
         if not v.outlier:
             for a in {m.aspect for m in v.measurements}:
                 self.estimates[a] = localize(self.measurements(a))
+
+    def refit(self) -> None:
+        for a in {m.aspect for v in self.members for m in v.measurements}:
+            self.estimates[a] = localize(self.measurements(a))
 
     def centre(self) -> float:
         return 0.5 * (self.t_min + self.t_max)
@@ -151,19 +155,25 @@ def associate(views: list[ObsView]) -> list[Cluster]:
             if k < best:
                 best, best_c = k, c
         if best_c is None:
-            best_c = _by_time_alone(v, open_)
-            if best_c is not None:
-                v.outlier = True
-        if best_c is None:
             best_c = Cluster()
             open_.append(best_c)
         best_c.add(v)
-    return done + open_
+    clusters = _merge_splits(done + open_)
+    # A lone bare bearing that fits no position but coincides with exactly one event of its kind is a wild
+    # bearing of that event; decided after all association, so a new event's first report is not taken for one.
+    kept = []
+    for c in clusters:
+        target = _by_time_alone(c.members[0], clusters) if len(c.members) == 1 else None
+        if target is None:
+            kept.append(c)
+        else:
+            c.members[0].outlier = True
+            target.add(c.members[0])
+    return kept
 
 
 def _by_time_alone(v: ObsView, clusters: list[Cluster]) -> Cluster | None:
-    """A bare bearing that fits no position but coincides with exactly one event of its kind joins it as an
-    outlier (a wild bearing), rather than inventing a second event nobody else saw."""
+    """The one multi-report cluster a bare bearing coincides with in time, if exactly one."""
     if not all(m.ray is not None and not m.ray.ranged for m in v.measurements):
         return None
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
@@ -173,3 +183,62 @@ def _by_time_alone(v: ObsView, clusters: list[Cluster]) -> Cluster | None:
         and max(c.t_min - v.t, v.t - c.t_max, 0.0) <= window and len(c.members) >= 2
     ]  # fmt: skip
     return fits[0] if len(fits) == 1 else None
+
+
+OUTLIER_SIGMAS = 4.0
+
+
+def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
+    """Merge clusters of one event that greedy association split (typically when a wild bearing came
+    first and paired with a good one): two clusters of a family, coinciding in time, merge when one
+    position explains all their reports but at most one, and that one becomes an outlier."""
+    clusters = sorted(clusters, key=lambda c: c.t_min)
+    alive = [True] * len(clusters)
+    for i, a in enumerate(clusters):
+        if not alive[i]:
+            continue
+        for j in range(i + 1, len(clusters)):
+            b = clusters[j]
+            if b.t_min > a.t_max + FAMILY_WINDOW_S.get(a.family, 600.0):
+                break
+            if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
+                continue
+            if set(a.sources) & set(b.sources):
+                continue
+            outlier = _merge_outlier(a, b)
+            if outlier is False:
+                continue
+            if outlier is not None:
+                outlier.outlier = True
+            for v in b.members:
+                a.add(v)
+            a.refit()
+            alive[j] = False
+    return [c for c, ok in zip(clusters, alive, strict=True) if ok]
+
+
+def _merge_outlier(a: Cluster, b: Cluster) -> ObsView | None | bool:
+    """None: merge cleanly; an ObsView: merge with it as outlier; False: do not merge."""
+    members = [v for v in a.members + b.members if not v.outlier]
+    outlier: ObsView | None = None
+    shared = False
+    for aspect in {m.aspect for v in members for m in v.measurements}:
+        ms = [m for v in members for m in v.measurements if m.aspect == aspect]
+        in_a = any(m.aspect == aspect for v in a.members for m in v.measurements)
+        in_b = any(m.aspect == aspect for v in b.members for m in v.measurements)
+        if not (in_a and in_b):
+            continue
+        shared = True
+        est = localize(ms)
+        if est is None or est.method == "bearing only":
+            return False
+        res = normalized_residuals(ms, est.x, est.y)
+        bad = [m for m, r in zip(ms, res, strict=True) if r > OUTLIER_SIGMAS]
+        if len(bad) > 1 or len(ms) - len(bad) < 3:
+            return False
+        if bad:
+            v = next(v for v in members if v.index == bad[0].obs_index)
+            if outlier is not None and outlier is not v:
+                return False
+            outlier = v
+    return outlier if shared else False

@@ -129,3 +129,15 @@ def localize(measurements: list[Measurement], iterations: int = 20) -> Estimate 
 def _huber(res: np.ndarray) -> np.ndarray:
     a = np.abs(res)
     return np.where(a <= HUBER_K, 1.0, HUBER_K / np.maximum(a, 1e-12))
+
+
+def normalized_residuals(measurements: list[Measurement], x: float, y: float) -> list[float]:
+    """Per measurement, the largest whitened residual at (x, y): how many sigmas it disagrees by."""
+    m = np.array([x, y])
+    out = []
+    for meas in measurements:
+        pts = [meas.point] if meas.point is not None else []
+        rays = [meas.ray] if meas.ray is not None else []
+        res, _ = _residuals(m, pts, rays)  # type: ignore[arg-type]
+        out.append(float(np.max(np.abs(res))) if len(res) else 0.0)
+    return out

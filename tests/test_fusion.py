@@ -1,0 +1,136 @@
+"""Fusion: localization accuracy and honest covariances; association of events; coarse reports."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from trucewatch.agreement import load_agreement
+from trucewatch.domain.observation import Observation
+from trucewatch.fusion import fuse
+from trucewatch.fusion.localize import localize
+from trucewatch.fusion.measure import Measurement, Point, Ray
+
+from .conftest import SUDZHA
+
+T0 = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
+
+
+def _ray(ox: float, oy: float, tx: float, ty: float, sigma_deg: float, rng: np.random.Generator) -> Ray:
+    theta = math.atan2(tx - ox, ty - oy) + rng.normal(0, math.radians(sigma_deg))
+    return Ray(ox, oy, theta, math.radians(sigma_deg), 50, 35_000, False)
+
+
+def test_triangulation_is_accurate_and_its_ellipse_is_honest() -> None:
+    rng = np.random.default_rng(3)
+    target = np.array([2000.0, 9000.0])
+    sensors = [(-6000.0, 0.0), (0.0, -1000.0), (7000.0, 1000.0), (12000.0, 6000.0)]
+    inside, errors = 0, []
+    for _ in range(400):
+        ms = [Measurement(0, "origin", ray=_ray(x, y, *target, 2.0, rng)) for x, y in sensors]  # type: ignore[arg-type]
+        est = localize(ms)
+        assert est is not None and est.method == "triangulation"
+        d = np.array([est.x, est.y]) - target
+        errors.append(float(np.hypot(*d)))
+        inside += float(d @ np.linalg.solve(est.cov, d)) <= 5.991
+    # efficiency: the error is close to the Cramér–Rao bound of bearing-only localisation here
+    info = np.zeros((2, 2))
+    for x, y in sensors:
+        dx, dy = target[0] - x, target[1] - y
+        r2 = dx * dx + dy * dy
+        g = np.array([dy / r2, -dx / r2]) / math.radians(2.0)
+        info += np.outer(g, g)
+    crb = math.sqrt(np.trace(np.linalg.inv(info)))
+    rmse = math.sqrt(np.mean(np.square(errors)))
+    assert rmse / crb < 1.15
+    assert 0.90 <= inside / 400 <= 0.98  # the 95 % ellipse holds the truth about 95 % of the time
+
+
+def test_one_wild_bearing_does_not_drag_the_estimate() -> None:
+    rng = np.random.default_rng(5)
+    target = (3000.0, 8000.0)
+    sensors = [(-6000.0, 0.0), (0.0, -1000.0), (7000.0, 1000.0), (12000.0, 6000.0), (-3000.0, 14000.0)]
+    ms = [Measurement(0, "origin", ray=_ray(x, y, *target, 1.5, rng)) for x, y in sensors]  # type: ignore[arg-type]
+    clean = localize(ms)
+    wild = Ray(-6000.0, 0.0, ms[0].ray.theta + math.radians(35), math.radians(1.5), 50, 35_000, False)  # type: ignore[union-attr]
+    est = localize([Measurement(0, "origin", ray=wild), *ms[1:]])  # type: ignore[arg-type]
+    assert clean is not None and est is not None
+    assert math.hypot(est.x - target[0], est.y - target[1]) < 3 * math.hypot(clean.x - target[0], clean.y - target[1]) + 300
+
+
+def test_direct_points_combine_by_information() -> None:
+    a = Measurement(0, "site", point=Point(0.0, 0.0, np.eye(2) * 100.0**2))  # type: ignore[arg-type]
+    b = Measurement(1, "site", point=Point(300.0, 0.0, np.eye(2) * 30.0**2))  # type: ignore[arg-type]
+    est = localize([a, b])
+    assert est is not None
+    assert 260 < est.x < 300  # pulled toward the more precise report
+    assert est.cov[0, 0] < 30.0**2
+
+
+def _obs(i: str, minutes: float, **kw: object) -> Observation:
+    base = {"id": i, "client_id": i, "observed_at": T0 + timedelta(minutes=minutes), "time_precision": "second",
+            "source_kind": "acoustic_sensor", "source_id": f"s-{i}", "type": "explosion", "aspect": "origin",
+            "bearing_sigma_deg": 2.0, "grade": "B2"}  # fmt: skip
+    base.update(kw)
+    return Observation.model_validate(base)
+
+
+def _bearing(ag, olon: float, olat: float, lon: float, lat: float) -> float:  # type: ignore[no-untyped-def]
+    ox, oy = ag.projector.to_xy(olon, olat)
+    x, y = ag.projector.to_xy(lon, lat)
+    g = ag.projector.grid_north_offset_deg(olon, olat)
+    return (math.degrees(math.atan2(float(x - ox), float(y - oy))) - g) % 360
+
+
+@pytest.fixture(scope="module")
+def ag():  # type: ignore[no-untyped-def]
+    return load_agreement(SUDZHA)
+
+
+SENSORS = [(35.30, 51.10), (35.25, 51.30), (35.55, 51.15), (35.60, 51.35)]
+
+
+def _shot(ag, tag: str, lon: float, lat: float, minutes: float) -> list[Observation]:  # type: ignore[no-untyped-def]
+    return [
+        _obs(f"{tag}{k}", minutes + k * 0.1 / 60, source_id=f"sensor-{k}", observer_lon=slon, observer_lat=slat,
+             bearing_deg=round(_bearing(ag, slon, slat, lon, lat), 2))
+        for k, (slon, slat) in enumerate(SENSORS)
+    ]  # fmt: skip
+
+
+def test_two_shellings_at_once_in_different_places_stay_apart(ag) -> None:  # type: ignore[no-untyped-def]
+    obs = _shot(ag, "a", 35.45, 51.25, 0) + _shot(ag, "b", 35.35, 51.18, 0.05)
+    incidents = fuse(obs, ag.projector, ag.place)
+    groups = sorted(tuple(sorted(i.observation_ids)) for i in incidents)
+    assert groups == [("a0", "a1", "a2", "a3"), ("b0", "b1", "b2", "b3")]
+    for inc in incidents:
+        assert inc.origin is not None and inc.origin.method == "triangulation"
+        want = (35.45, 51.25) if inc.observation_ids[0].startswith("a") else (35.35, 51.18)
+        x, y = ag.projector.to_xy(*want)
+        assert math.hypot(inc.origin.x - float(x), inc.origin.y - float(y)) < 50
+
+
+def test_same_place_hours_apart_are_two_incidents(ag) -> None:  # type: ignore[no-untyped-def]
+    incidents = fuse(_shot(ag, "a", 35.45, 51.25, 0) + _shot(ag, "b", 35.45, 51.25, 180), ag.projector, ag.place)
+    assert len(incidents) == 2
+
+
+def test_place_only_report_attaches_without_lending_precision(ag) -> None:  # type: ignore[no-untyped-def]
+    shot = _shot(ag, "a", 35.2708, 51.1917, 0)
+    news = Observation.model_validate({
+        "id": "news", "observed_at": T0.replace(hour=12), "time_precision": "day", "source_kind": "open_source",
+        "source_id": "ACLED:x", "type": "explosion", "place": "Sudzha", "geo_precision": 2})  # fmt: skip
+    alone = Observation.model_validate({
+        "id": "far", "observed_at": T0.replace(day=9, hour=12), "time_precision": "day",
+        "source_kind": "open_source", "source_id": "ACLED:y", "type": "explosion", "place": "Sudzha",
+        "geo_precision": 2})  # fmt: skip
+    incidents = {i.observation_ids: i for i in fuse([*shot, news, alone], ag.projector, ag.place)}
+    joined = next(i for ids, i in incidents.items() if "news" in ids)
+    assert set(joined.observation_ids) == {"a0", "a1", "a2", "a3", "news"}
+    [plain] = fuse(shot, ag.projector, ag.place)
+    assert joined.origin == plain.origin  # the vague report neither moved nor widened the estimate
+    own = incidents[("far",)]
+    assert own.site is not None and own.site.sigma_m == pytest.approx(10_000, rel=0.01)  # stated precision kept
