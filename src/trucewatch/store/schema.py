@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -15,6 +17,25 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite forgets the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
 
 metadata = MetaData()
 
@@ -32,13 +53,13 @@ observations = Table(
     Column("id", String(200), nullable=False, unique=True),
     Column("content_hash", String(64), nullable=False),
     Column("payload", Text, nullable=False),
-    Column("observed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("observed_at", UTCDateTime(), nullable=False, index=True),
     Column("type", String(40), nullable=False),
     Column("source_kind", String(40), nullable=False),
     Column("supersedes", String(200), nullable=True, index=True),
     Column("source_file", String(500), nullable=False),
     Column("source_line", Integer, nullable=False),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_at", UTCDateTime(), nullable=False),
     Column("imported_by", String(200), nullable=False),
     Column("leaf_index", BigInteger, nullable=True),
 )
@@ -53,7 +74,7 @@ quarantine = Table(
     Column("field", String(200), nullable=False),
     Column("reason", Text, nullable=False),
     Column("raw", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
     Column("leaf_index", BigInteger, nullable=True),
 )
@@ -62,7 +83,7 @@ runs = Table(
     "runs",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("agreement_digest", String(64), nullable=False),
     Column("observations", Integer, nullable=False),
     Column("incidents", Integer, nullable=False),
@@ -75,7 +96,7 @@ incidents = Table(
     metadata,
     Column("run_seq", Integer, primary_key=True),
     Column("id", String(64), primary_key=True),
-    Column("start", DateTime(timezone=True), nullable=False, index=True),
+    Column("start", UTCDateTime(), nullable=False, index=True),
     Column("payload", Text, nullable=False),
 )
 
@@ -103,7 +124,7 @@ decisions = Table(
     Column("reason", Text, nullable=False),
     Column("decided_by", String(200), nullable=False),
     Column("role", String(40), nullable=False),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
     Column("leaf_index", BigInteger, nullable=True),
 )
 
@@ -115,7 +136,7 @@ publications = Table(
     Column("path", String(500), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("tree_size", BigInteger, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("leaf_index", BigInteger, nullable=True),
 )
 
@@ -144,7 +165,7 @@ checkpoints = Table(
     Column("tree_size", BigInteger, nullable=False),
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 users = Table(
@@ -155,8 +176,8 @@ users = Table(
     Column("role", String(40), nullable=False),
     Column("party", String(100), nullable=True),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
     UniqueConstraint("name", name="uq_users_name"),
 )

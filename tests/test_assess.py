@@ -1,0 +1,156 @@
+"""Assessment: every obligation kind, attribution probabilities, complaints, uncovered activity."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from trucewatch.agreement import load_agreement
+from trucewatch.assess import assess_incident
+from trucewatch.assess.geoprob import probability_inside
+from trucewatch.domain.enums import Outcome
+from trucewatch.domain.observation import Observation
+from trucewatch.domain.results import Incident, LocationEstimate
+
+from .conftest import SUDZHA
+
+T = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def ag():  # type: ignore[no-untyped-def]
+    return load_agreement(SUDZHA)
+
+
+def loc(ag, lon: float, lat: float, sigma: float = 50.0) -> LocationEstimate:  # type: ignore[no-untyped-def]
+    x, y = ag.projector.to_xy(lon, lat)
+    return LocationEstimate(lat=lat, lon=lon, x=float(x), y=float(y), cov=((sigma**2, 0), (0, sigma**2)),
+                            method="direct")  # fmt: skip
+
+
+def obs(i: str, kind: str = "monitor_patrol", **kw: object) -> Observation:
+    base = {"id": i, "observed_at": T, "source_kind": kind, "source_id": i, "type": "explosion", "lat": 51.2,
+            "lon": 35.3, "grade": "B2"}  # fmt: skip
+    if kind == "party_complaint":
+        base["alleging_party"] = "UA"
+    base.update(kw)
+    return Observation.model_validate(base)
+
+
+def incident(type_: str, family: str, origin=None, site=None, weapon=None, n: int = 2) -> Incident:  # type: ignore[no-untyped-def]
+    return Incident(id="I-test", observation_ids=tuple(f"o{k}" for k in range(n)), type=type_, family=family,
+                    start=T, end=T, origin=origin, site=site, weapon_class=weapon)  # fmt: skip
+
+
+def two_sources() -> list[Observation]:
+    return [obs("o0"), obs("o1", "acoustic_sensor", source_group="array-2")]
+
+
+def test_fire_from_inside_a_party_area_is_that_party_s_violation(ag) -> None:  # type: ignore[no-untyped-def]
+    f = assess_incident(incident("explosion", "fire", origin=loc(ag, 35.55, 51.25), site=loc(ag, 35.3, 51.3)),
+                        two_sources(), ag)  # fmt: skip
+    assert f.outcome is Outcome.VIOLATION
+    assert f.responsible_party == "RU" and f.responsibility["RU"] == 1.0
+    assert [r.obligation_id for r in f.obligations] == ["CF-1"]
+
+
+def test_origin_on_the_contact_line_is_undetermined_with_probabilities(ag) -> None:  # type: ignore[no-untyped-def]
+    line = ag.to_lonlat(ag.contact_line).interpolate(0.5, normalized=True)
+    f = assess_incident(incident("explosion", "fire", origin=loc(ag, line.x, line.y, 800)), two_sources(), ag)
+    assert f.outcome is Outcome.VIOLATION  # fire is prohibited wherever it came from
+    assert f.responsible_party is None  # but who fired is not known well enough
+    assert 0.2 < f.responsibility["RU"] < 0.8 and 0.2 < f.responsibility["UA"] < 0.8
+    assert "undetermined" in f.rationale
+
+
+def test_fire_with_no_located_origin_has_no_responsible_party(ag) -> None:  # type: ignore[no-untyped-def]
+    f = assess_incident(incident("explosion", "fire", site=loc(ag, 35.3, 51.3)), two_sources(), ag)
+    assert f.outcome is Outcome.VIOLATION and f.responsible_party is None and f.responsibility == {}
+
+
+def test_strike_on_a_protected_site_breaches_the_protection_clause(ag) -> None:  # type: ignore[no-untyped-def]
+    hospital = loc(ag, 35.2660, 51.1930)
+    f = assess_incident(incident("explosion", "fire", origin=loc(ag, 35.55, 51.25), site=hospital), two_sources(), ag)
+    assert {r.obligation_id for r in f.obligations} == {"CF-1", "CF-3"}
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "weapon", "violation"),
+    [
+        (35.50, 51.25, "artillery", True),  # a few km from the line: inside the 25 km zone
+        (35.78, 51.40, "mortar", False),  # well beyond 15 km
+        (35.760, 51.150, "artillery", False),  # at RU's declared storage site: exempt
+    ],
+)
+def test_heavy_weapons_and_withdrawal_zones(ag, lon: float, lat: float, weapon: str, violation: bool) -> None:  # type: ignore[no-untyped-def]
+    if not violation and weapon == "mortar":
+        assert ag.contact_line.distance(ag.to_metric(Point(lon, lat))) > 15_000
+    f = assess_incident(incident("heavy_weapon", "weapon", site=loc(ag, lon, lat), weapon=weapon), two_sources(), ag)
+    assert (f.outcome is Outcome.VIOLATION) is violation
+    assert f.responsible_party == "RU"  # by location: the weapon stands in RU's area
+
+
+def test_troops_in_the_buffer_zone(ag) -> None:  # type: ignore[no-untyped-def]
+    on_line = ag.to_lonlat(ag.contact_line).interpolate(0.3, normalized=True)
+    f = assess_incident(incident("troop_movement", "movement", site=loc(ag, on_line.x, on_line.y, 100)),
+                        two_sources(), ag)  # fmt: skip
+    assert f.outcome is Outcome.VIOLATION and [r.obligation_id for r in f.obligations] == ["CF-4"]
+    far = assess_incident(incident("troop_movement", "movement", site=loc(ag, 35.1, 51.3)), two_sources(), ag)
+    assert far.outcome is Outcome.NO_VIOLATION and far.uncovered_activity
+
+
+def test_restricting_the_mission_is_attributed_to_the_party_named_by_monitors(ag) -> None:  # type: ignore[no-untyped-def]
+    monitors = [obs("o0", type="movement_restriction", subject_party="UA"), obs("o1", type="movement_restriction",
+                source_id="p2", subject_party="UA")]  # fmt: skip
+    f = assess_incident(incident("movement_restriction", "access", site=loc(ag, 35.55, 51.25)), monitors, ag)
+    assert f.outcome is Outcome.VIOLATION and f.responsible_party == "UA"
+    assert [r.obligation_id for r in f.obligations] == ["CF-5"]
+
+
+def test_report_only_clause_is_noted_not_a_violation(ag) -> None:  # type: ignore[no-untyped-def]
+    f = assess_incident(incident("resupply", "resupply", site=loc(ag, 35.1, 51.3)), two_sources(), ag)
+    assert f.outcome is Outcome.NO_VIOLATION
+    assert [(r.obligation_id, r.kind) for r in f.obligations] == [("CF-6", "report")]
+    assert "reportable under CF-6" in f.rationale and not f.uncovered_activity
+
+
+@pytest.mark.parametrize("kind", ["mobilisation", "training"])
+def test_activities_the_agreement_is_silent_on_are_flagged(ag, kind: str) -> None:  # type: ignore[no-untyped-def]
+    f = assess_incident(incident(kind, kind, site=loc(ag, 35.1, 51.3)), two_sources(), ag)
+    assert f.outcome is Outcome.NO_VIOLATION and f.uncovered_activity and not f.obligations
+
+
+def test_a_complaint_alone_is_never_a_violation(ag) -> None:  # type: ignore[no-untyped-def]
+    f = assess_incident(incident("explosion", "fire", origin=loc(ag, 35.55, 51.25), n=1),
+                        [obs("o0", "party_complaint")], ag)  # fmt: skip
+    assert f.outcome is Outcome.UNDETERMINED and f.mission_sources == 0 and f.confidence == "low"
+
+
+def test_outside_the_time_window_is_no_violation(ag) -> None:  # type: ignore[no-untyped-def]
+    inc = incident("explosion", "fire", origin=loc(ag, 35.55, 51.25)).model_copy(
+        update={"start": datetime(2027, 3, 1, tzinfo=timezone.utc), "end": datetime(2027, 3, 1, tzinfo=timezone.utc)}
+    )
+    assert assess_incident(inc, two_sources(), ag).outcome is Outcome.NO_VIOLATION
+
+
+def test_two_monitors_of_one_patrol_are_one_source(ag) -> None:  # type: ignore[no-untyped-def]
+    same = [obs("o0", source_id="patrol-3/a", source_group="patrol-3"),
+            obs("o1", source_id="patrol-3/b", source_group="patrol-3")]  # fmt: skip
+    f = assess_incident(incident("explosion", "fire", origin=loc(ag, 35.55, 51.25)), same, ag)
+    assert f.independent_sources == 1
+    g = assess_incident(incident("explosion", "fire", origin=loc(ag, 35.55, 51.25)), two_sources(), ag)
+    assert g.independent_sources == 2 and g.confidence_score > f.confidence_score
+
+
+def test_probability_inside_matches_the_analytic_half_plane() -> None:
+    from shapely.geometry import box
+
+    zone = box(0, -1e6, 1e6, 1e6)  # x >= 0
+    for mx, s in [(0.0, 100.0), (100.0, 100.0), (-150.0, 100.0), (5000.0, 100.0)]:
+        p = probability_inside(mx, 0.0, np.eye(2) * s * s, zone)
+        want = 0.5 * (1 + math.erf(mx / (s * math.sqrt(2))))
+        assert p == pytest.approx(want, abs=0.02)
