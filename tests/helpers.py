@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,8 @@ from trucewatch.intake.validate import Context
 
 from .conftest import SUDZHA
 
-NOW = datetime(2026, 10, 20, tzinfo=timezone.utc)
-TRUCE_START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 10, 20, tzinfo=UTC)
+TRUCE_START = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def ctx(now: datetime = NOW) -> Context:

@@ -69,7 +69,10 @@ obligations:
         (("duration_days: 30", "duration_days: 30, end: 2026-02-01T00:00:00Z"), "window"),
         (("start: 2026-01-01T00:00:00Z", "start: 2026-01-01T00:00:00"), "UTC offset"),
         (("rule: {families: [fire]}", "rule: {families: [fire], parties: [C]}"), "unknown party 'C'"),
-        (("rule: {families: [fire]}", "rule: {observation_types: [shelling]}"), "obligations.0.rule.observation_types.0"),
+        (
+            ("rule: {families: [fire]}", "rule: {observation_types: [shelling]}"),
+            "obligations.0.rule.observation_types.0",
+        ),
         (("places: [{name: X, lat: 50, lon: 30}]", "places: [{name: X, lat: 95, lon: 30}]"), "geography.places.0.lat"),
         (("title: test", "title: test\nsurprise: 1"), "surprise"),
         (("window: {", "window: {timezone: Mars/Olympus, "), "unknown time zone"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from trucewatch.domain.results import Incident, LocationEstimate
 
 from .conftest import SUDZHA
 
-T = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
+T = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_a_complaint_alone_is_never_a_violation(ag) -> None:  # type: ignore[no-
 
 def test_outside_the_time_window_is_no_violation(ag) -> None:  # type: ignore[no-untyped-def]
     inc = incident("explosion", "fire", origin=loc(ag, 35.55, 51.25)).model_copy(
-        update={"start": datetime(2027, 3, 1, tzinfo=timezone.utc), "end": datetime(2027, 3, 1, tzinfo=timezone.utc)}
+        update={"start": datetime(2027, 3, 1, tzinfo=UTC), "end": datetime(2027, 3, 1, tzinfo=UTC)}
     )
     assert assess_incident(inc, two_sources(), ag).outcome is Outcome.NO_VIOLATION
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -16,7 +16,7 @@ from trucewatch.fusion.measure import Measurement, Point, Ray
 
 from .conftest import SUDZHA
 
-T0 = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 
 
 def _ray(ox: float, oy: float, tx: float, ty: float, sigma_deg: float, rng: np.random.Generator) -> Ray:
@@ -58,7 +58,10 @@ def test_one_wild_bearing_does_not_drag_the_estimate() -> None:
     wild = Ray(-6000.0, 0.0, ms[0].ray.theta + math.radians(35), math.radians(1.5), 50, 35_000, False)  # type: ignore[union-attr]
     est = localize([Measurement(0, "origin", ray=wild), *ms[1:]])  # type: ignore[arg-type]
     assert clean is not None and est is not None
-    assert math.hypot(est.x - target[0], est.y - target[1]) < 3 * math.hypot(clean.x - target[0], clean.y - target[1]) + 300
+    assert (
+        math.hypot(est.x - target[0], est.y - target[1])
+        < 3 * math.hypot(clean.x - target[0], clean.y - target[1]) + 300
+    )
 
 
 def test_direct_points_combine_by_information() -> None:

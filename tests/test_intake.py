@@ -29,7 +29,11 @@ def test_csv_good_rows_become_observations() -> None:
 
 
 def test_jsonl_uses_the_csv_field_names() -> None:
-    lines = [json.dumps(obs_row(client_id="j1", count=3, weapon_class="mortar")), "", json.dumps(obs_row(client_id="j2"))]
+    lines = [
+        json.dumps(obs_row(client_id="j1", count=3, weapon_class="mortar")),
+        "",
+        json.dumps(obs_row(client_id="j2")),
+    ]
     res = read_bytes("\n".join(lines).encode(), "good.jsonl", ctx(), "jsonl")
     assert [o.client_id for _, o in res.accepted] == ["j1", "j2"]
     assert res.accepted[0][1].count == 3
@@ -41,7 +45,8 @@ def test_geojson_point_gives_location() -> None:
     props.pop("lat"), props.pop("lon")
     doc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [35.31, 51.21]}, "properties": props},
-        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[35, 51], [36, 52]]}, "properties": props},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[35, 51], [36, 52]]},
+         "properties": props},
     ]}  # fmt: skip
     res = read_bytes(json.dumps(doc).encode(), "g.geojson", ctx(), "geojson")
     assert res.accepted[0][1].lon == 35.31 and res.accepted[0][1].lat == 51.21

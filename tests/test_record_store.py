@@ -58,7 +58,7 @@ def test_reordered_rows_are_named(cli, filled: Path) -> None:  # type: ignore[no
     with Mission.open(filled).engine.begin() as conn:
         a, b = (conn.execute(text(f"SELECT leaf_index FROM observations WHERE id = '{i}'")).scalar_one()
                 for i in ("o1", "o2"))  # fmt: skip
-        conn.execute(text(f"UPDATE observations SET leaf_index = -1 WHERE id = 'o1'"))
+        conn.execute(text("UPDATE observations SET leaf_index = -1 WHERE id = 'o1'"))
         conn.execute(text(f"UPDATE observations SET leaf_index = {a} WHERE id = 'o2'"))
         conn.execute(text(f"UPDATE observations SET leaf_index = {b} WHERE id = 'o1'"))
     r = cli("verify", filled)
@@ -72,7 +72,9 @@ def test_rewritten_log_entry_breaks_the_signed_checkpoint(cli, filled: Path) -> 
     with Mission.open(filled).engine.begin() as conn:
         data = conn.execute(t.log_leaves.select().where(t.log_leaves.c.idx == 2)).first().data
         forged = bytes(data).replace(b"patrol-1", b"patrol-7")
-        conn.execute(t.log_leaves.update().where(t.log_leaves.c.idx == 2).values(data=forged, leaf_hash=leaf_hash(forged)))
+        conn.execute(
+            t.log_leaves.update().where(t.log_leaves.c.idx == 2).values(data=forged, leaf_hash=leaf_hash(forged))
+        )
     r = cli("verify", filled)
     assert r.code == 4
     assert "checkpoint 1 (size" in r.out and "recomputed root differs" in r.out

@@ -47,7 +47,9 @@ def _incident_with(cli, d: Path, tmp_path: Path, predicate) -> str:  # type: ign
     return next(f["properties"]["incident_id"] for f in feats if predicate(f["properties"]))
 
 
-def test_decisions_are_recorded_with_who_when_why_and_change_the_status(cli, scenario_copy: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_decisions_are_recorded_with_who_when_why_and_change_the_status(
+    cli, scenario_copy: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     inc = _incident_with(cli, scenario_copy, tmp_path, lambda p: p["outcome"] == "violation"
                          and p["independent_sources"] >= 2 and p["confidence"] == "high")  # fmt: skip
     steps = [("under_review", "analyst"), ("corroborated", "analyst"), ("verified", "chief")]

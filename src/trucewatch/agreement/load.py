@@ -107,12 +107,22 @@ def compile_agreement(spec: AgreementFile, text: str, base: Path) -> Agreement:
         x, y = projector.to_xy(s["lon"], s["lat"])
         geom = ag.to_metric(s["geometry_ll"]) if "geometry_ll" in s else Point(float(x), float(y))
         ag.protected_sites.append(
-            Site(s["id"], s["name"], s["category"], s["lon"], s["lat"], geom.buffer(max(radius, 1.0)), s.get("detail", ""))
+            Site(
+                s["id"],
+                s["name"],
+                s["category"],
+                s["lon"],
+                s["lat"],
+                geom.buffer(max(radius, 1.0)),
+                s.get("detail", ""),
+            )
         )
     for st in geo.storage_sites:
         x, y = projector.to_xy(st.lon, st.lat)
         ag.storage_sites.append(
-            Site(st.id, st.name, "storage", st.lon, st.lat, Point(float(x), float(y)).buffer(st.radius_m), party=st.party)
+            Site(
+                st.id, st.name, "storage", st.lon, st.lat, Point(float(x), float(y)).buffer(st.radius_m), party=st.party
+            )
         )
     for p in geo.places:
         for n in [p.name, *p.aliases]:
@@ -124,6 +134,12 @@ def _site_dict(entry: ProtectedSite, base: Path, i: int) -> dict[str, Any]:
     if entry.geometry is not None:
         g = read_geometry(entry.geometry, base, f"geography.protected_sites.{i}.geometry")
         c = g.representative_point()
-        return {"id": entry.id, "name": entry.name, "category": entry.category, "lon": c.x, "lat": c.y,
-                "geometry_ll": g}
+        return {
+            "id": entry.id,
+            "name": entry.name,
+            "category": entry.category,
+            "lon": c.x,
+            "lat": c.y,
+            "geometry_ll": g,
+        }
     return {"id": entry.id, "name": entry.name, "category": entry.category, "lon": entry.lon, "lat": entry.lat}

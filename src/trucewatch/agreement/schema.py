@@ -136,9 +136,7 @@ class Geography(_Strict):
     storage_sites: list[StorageSite] = []
 
 
-Where = Literal[
-    "anywhere", "buffer_zone", "withdrawal_zone", "protected_site", "other_party_area"
-]
+Where = Literal["anywhere", "buffer_zone", "withdrawal_zone", "protected_site", "other_party_area"]
 
 
 class Rule(_Strict):

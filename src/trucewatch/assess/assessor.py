@@ -86,6 +86,5 @@ def assess(
 ) -> list[Finding]:
     decisions = decisions or {}
     return [
-        assess_incident(i, [observations[o] for o in i.observation_ids], ag, decisions.get(i.id, []))
-        for i in incidents
+        assess_incident(i, [observations[o] for o in i.observation_ids], ag, decisions.get(i.id, [])) for i in incidents
     ]

@@ -6,7 +6,7 @@ import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -36,7 +36,7 @@ def intake_context(m: Mission, now: datetime | None = None) -> Context:
     return Context(
         start=ag.start,
         earliest=ag.start - timedelta(days=s.earliest_days_before_start),
-        now=now or datetime.now(timezone.utc),
+        now=now or datetime.now(UTC),
         future_tolerance=timedelta(minutes=s.future_tolerance_minutes),
         known_place=ag.place,
     )

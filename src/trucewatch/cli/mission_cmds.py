@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -157,7 +157,7 @@ def record_decision(conn, m: Mission, incident: str, status: Status | None, attr
         if attribute != "undetermined" and attribute not in m.agreement.party_ids:
             raise DecisionError(f"unknown party {attribute!r}; expected one of {', '.join(m.agreement.party_ids)}")
         action, value = "attribute", attribute
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     did = "D-" + hashlib.sha256(f"{incident}|{action}|{value}|{who}|{now.isoformat()}".encode()).hexdigest()[:16]
     d = Decision(id=did, incident_id=incident, action=action, value=value, reason=reason, decided_by=who, role=role,
                  decided_at=now)  # fmt: skip

@@ -129,9 +129,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                 p = m.rough()
                 dist = math.hypot(p.x - other.x, p.y - other.y)
                 slack = 3 * math.sqrt(max(np.trace(p.cov), 0.0) + max(np.trace(other.cov), 0.0))
-                if dist <= max(c.reach, WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN]) + min(
-                    slack, 20_000
-                ):
+                if dist <= max(c.reach, WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN]) + min(slack, 20_000):
                     best = min(best, CROSS_ASPECT_COST)
     if best == math.inf:
         return best

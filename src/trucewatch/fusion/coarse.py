@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -47,7 +47,7 @@ def attach(coarse: list[ObsView], clusters: list[Cluster]) -> list[Cluster]:
             leftovers.append(v)
     groups: dict[tuple[str, str, str], Cluster] = {}
     for v in leftovers:
-        day = datetime.fromtimestamp(v.t, timezone.utc).date().isoformat()
+        day = datetime.fromtimestamp(v.t, UTC).date().isoformat()
         p = v.primary.rough() if v.primary else None
         place = v.obs.place.casefold() if v.obs.place else (f"{p.x:.0f},{p.y:.0f}" if p else v.obs.id)
         key = (day, place, v.obs.type.value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import Aspect, ObservationType, WeaponClass
@@ -34,7 +34,8 @@ def to_location(est: Estimate | None, projector: Projector) -> LocationEstimate 
     c = est.cov
     return LocationEstimate(
         lat=round(float(lat), 6), lon=round(float(lon), 6), x=round(est.x, 2), y=round(est.y, 2),
-        cov=((round(float(c[0, 0]), 3), round(float(c[0, 1]), 3)), (round(float(c[1, 0]), 3), round(float(c[1, 1]), 3))),
+        cov=((round(float(c[0, 0]), 3), round(float(c[0, 1]), 3)),
+             (round(float(c[1, 0]), 3), round(float(c[1, 1]), 3))),
         method=est.method, n_measurements=est.n,
     )  # fmt: skip
 
@@ -53,8 +54,8 @@ def build(cluster: Cluster, projector: Projector) -> Incident:
         observation_ids=tuple(ids),
         type=kind.value,
         family=kind.family,
-        start=times[0].astimezone(timezone.utc),
-        end=times[-1].astimezone(timezone.utc),
+        start=times[0].astimezone(UTC),
+        end=times[-1].astimezone(UTC),
         origin=to_location(cluster.estimates.get(Aspect.ORIGIN), projector),
         site=to_location(site, projector),
         weapon_class=classes.most_common(1)[0][0] if classes else None,

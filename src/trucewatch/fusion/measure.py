@@ -154,9 +154,11 @@ def prepare(
         aspect = o.aspect or DEFAULT_ASPECT.get(o.type, Aspect.SITE)
         wc = o.weapon_class or WeaponClass.UNKNOWN
         tau = TIME_TOLERANCE_S[o.source_kind] + o.time_precision.seconds / 2.0
-        coarse = o.time_precision in (TimePrecision.HOUR, TimePrecision.DAY) or (
-            o.lat is None and o.observer_lat is None
-        ) or (o.geo_precision is not None and o.geo_precision >= 2)
+        coarse = (
+            o.time_precision in (TimePrecision.HOUR, TimePrecision.DAY)
+            or (o.lat is None and o.observer_lat is None)
+            or (o.geo_precision is not None and o.geo_precision >= 2)
+        )
         v = ObsView(i, o, o.observed_at.timestamp(), tau, o.type.family, coarse)
         if not np.isnan(lon[i]):
             if o.location_precision_m is not None:

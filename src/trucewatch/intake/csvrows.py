@@ -23,7 +23,9 @@ def iter_csv(data: bytes, name: str) -> Iterator[RawRow | Rejection]:
     try:
         header = next(reader)
     except csv.Error as e:
-        yield Rejection(name, 1, "(header)", f"header is not valid CSV ({e})", lines[0].encode(errors="surrogateescape"))
+        yield Rejection(
+            name, 1, "(header)", f"header is not valid CSV ({e})", lines[0].encode(errors="surrogateescape")
+        )
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
     if any(has_undecodable(h) for h in header):

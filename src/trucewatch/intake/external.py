@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from trucewatch.intake.rows import RowError
@@ -41,7 +41,7 @@ def _date(value: str, field: str) -> datetime:
     text = value.strip()
     for fmt in ("%Y-%m-%d", "%d %B %Y", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y"):
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
     raise RowError(field, f"{value!r} is not a date this export uses (YYYY-MM-DD)")
@@ -76,8 +76,9 @@ def from_acled(row: dict[str, Any]) -> dict[str, Any]:
         "lon": _num(row, "longitude"),
         "geo_precision": int(_num(row, "geo_precision")) if str(row.get("geo_precision") or "").strip() else 2,
         "place": (row.get("location") or None),
-        "narrative": f"[ACLED {row['event_type']} / {sub}; {actors}; fatalities {row.get('fatalities', '?')}] "
-        f"{notes}"[:10_000],
+        "narrative": f"[ACLED {row['event_type']} / {sub}; {actors}; fatalities {row.get('fatalities', '?')}] {notes}"[
+            :10_000
+        ],
         "grade": "C3",
     }
 

@@ -50,9 +50,7 @@ def iter_geojson(data: bytes, name: str) -> Iterator[RawRow | Rejection]:
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         yield Rejection(name, 1, "(file)", f"not a valid UTF-8 GeoJSON document ({e})", data[:MAX_ROW_BYTES])
         return
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
-        doc.get("features"), list
-    ):
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         yield Rejection(name, 1, "(file)", "expected a GeoJSON FeatureCollection", data[:MAX_ROW_BYTES])
         return
     for i, feat in enumerate(doc["features"], start=1):
@@ -69,9 +67,12 @@ def iter_geojson(data: bytes, name: str) -> Iterator[RawRow | Rejection]:
         geom = feat.get("geometry")
         if geom is not None:
             coords = geom.get("coordinates") if isinstance(geom, dict) else None
-            if not isinstance(geom, dict) or geom.get("type") != "Point" or not isinstance(coords, list) or len(
-                coords
-            ) < 2:
+            if (
+                not isinstance(geom, dict)
+                or geom.get("type") != "Point"
+                or not isinstance(coords, list)
+                or len(coords) < 2
+            ):
                 yield Rejection(name, i, f"{where}.geometry", "only Point geometries locate an observation", raw)
                 continue
             if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2]):

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -45,7 +45,7 @@ def parse_time(value: Any, field: str) -> datetime:
             raise RowError(field, f"{value!r} is not an ISO 8601 time such as 2026-12-01T10:15:00Z") from None
     if dt.tzinfo is None:
         raise RowError(field, f"{value!r} has no UTC offset; add Z or +03:00")
-    return dt.astimezone(timezone.utc)
+    return dt.astimezone(UTC)
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
@@ -107,9 +107,9 @@ def to_observation(fields: dict[str, Any], ctx: Context) -> Observation:
             "observed_at",
             f"{obs.observed_at.isoformat()} is long before the truce starts ({ctx.start.isoformat()})",
         )
-    if obs.lat is None and obs.observer_lat is None and obs.place and ctx.known_place is not None:
-        if ctx.known_place(obs.place) is None:
-            raise RowError("place", f"{obs.place!r} is not in the agreement's gazetteer; give lat/lon")
+    unlocated = obs.lat is None and obs.observer_lat is None and obs.place
+    if unlocated and ctx.known_place is not None and ctx.known_place(obs.place) is None:
+        raise RowError("place", f"{obs.place!r} is not in the agreement's gazetteer; give lat/lon")
     return obs
 
 

@@ -59,7 +59,7 @@ def sector_map(ag: Agreement, incidents: list[Incident], findings: dict[str, Fin
         for ring in _polys(ag.to_lonlat(ag.buffer_zone)):
             ax.fill(ring[:, 0], ring[:, 1], color="#999999", alpha=0.18, lw=0, label=None)
     shown = set()
-    for wc, (km, zone) in sorted(ag.withdrawal.items(), key=lambda kv: kv[1][0]):
+    for _wc, (km, zone) in sorted(ag.withdrawal.items(), key=lambda kv: kv[1][0]):
         if km in shown or km > 40:
             continue
         shown.add(km)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ def _row(inc: Incident, f: Finding, obs: dict[str, Observation]) -> dict[str, An
     named = f.responsible_party or "undetermined"
     return {
         "id": inc.id,
-        "time": inc.start.astimezone(timezone.utc).strftime("%H:%M:%S"),
+        "time": inc.start.astimezone(UTC).strftime("%H:%M:%S"),
         "type": inc.type.replace("_", " "),
         "weapon": (inc.weapon_class.value.replace("_", " ") if inc.weapon_class else "—"),
         "location": f"{loc.lat:.3f}, {loc.lon:.3f} (±{loc.sigma_m * 2.45:.0f} m, 95 %)" if loc else "not located",
@@ -72,7 +72,7 @@ def _row(inc: Incident, f: Finding, obs: dict[str, Observation]) -> dict[str, An
         "n_obs": len(inc.observation_ids),
         "rationale": f.rationale,
         "observations": [
-            {"id": o.id, "time": o.observed_at.astimezone(timezone.utc).strftime("%H:%M:%S"),
+            {"id": o.id, "time": o.observed_at.astimezone(UTC).strftime("%H:%M:%S"),
              "source": o.source_kind.value.replace("_", " "), "type": o.type.value.replace("_", " "),
              "what": _describe(o), "grade": o.grade.code}
             for o in sorted((obs[i] for i in inc.observation_ids), key=lambda o: (o.observed_at, o.id))
@@ -101,7 +101,7 @@ def write_reports(
     env = _env()
     common = {
         "agreement": ag.spec, "agreement_digest": ag.digest, "checkpoint": checkpoint, "version": __version__,
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "parties": parties, "tz": tz,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "parties": parties, "tz": tz,
     }  # fmt: skip
     by_day: dict[str, list[Incident]] = {d: [] for d in days}
     for inc in incidents:

@@ -53,7 +53,9 @@ def evaluate(truth: dict[str, Any], incidents: list[Incident], findings: list[Fi
                 best[event] = (n, inc.id)
     matched = {e: i for e, (_, i) in best.items()}
     observed_incidents = [i for i in incidents if any(mission(o) for o in i.observation_ids)]
-    true_pos = sum(1 for i in observed_incidents if inc_event[i.id] is not None and matched.get(inc_event[i.id]) == i.id)
+    true_pos = sum(
+        1 for i in observed_incidents if inc_event[i.id] is not None and matched.get(inc_event[i.id]) == i.id
+    )
     precision = true_pos / len(observed_incidents) if observed_incidents else 0.0
     recall = sum(1 for e in detectable if e in matched) / len(detectable) if detectable else 0.0
 
@@ -97,8 +99,12 @@ def evaluate(truth: dict[str, Any], incidents: list[Incident], findings: list[Fi
         "location_error_p90_m": round(float(np.percentile(errors, 90)), 1) if errors else None,
         "pairwise_f1": pairs,
         "complaint_only_incidents": len(complaint_only),
-        "complaint_only_fabricated": sum(1 for i in complaint_only if all(o in fabricated or _client(o, observations) in fabricated for o in i.observation_ids)),
-        "complaint_only_called_violation": sum(1 for i in complaint_only if (f := by_incident.get(i.id)) and f.outcome.value == "violation"),
+        "complaint_only_fabricated": sum(
+            1 for i in complaint_only if all(_client(o, observations) in fabricated for o in i.observation_ids)
+        ),
+        "complaint_only_called_violation": sum(
+            1 for i in complaint_only if (f := by_incident.get(i.id)) and f.outcome.value == "violation"
+        ),
         "violations_true": dict(sorted(true_counts.items())),
         "violations_found": dict(sorted(found_counts.items())),
     }  # fmt: skip

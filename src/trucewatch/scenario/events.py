@@ -38,7 +38,9 @@ class Event:
         d["time"] = self.time.isoformat()
         for key in ("origin", "site"):
             p = getattr(self, key)
-            d[key] = None if p is None else {"x": p[0], "y": p[1], **dict(zip(("lon", "lat"), world.lonlat(*p)))}
+            if p is not None:
+                lon, lat = world.lonlat(*p)
+                d[key] = {"x": p[0], "y": p[1], "lon": lon, "lat": lat}
         return d
 
 

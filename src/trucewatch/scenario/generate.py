@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +34,7 @@ class ScenarioFiles:
 
 def default_start(days: int, now: datetime | None = None) -> datetime:
     """The truce ends yesterday, so nothing it produces lies in the future."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     end = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     return end - timedelta(days=days)
 

@@ -78,10 +78,7 @@ class Reporter:
             self.truth[dup["client_id"]] = event
 
     def _time(self, t: datetime, precision: str) -> str:
-        if precision == "minute":
-            t = t.replace(second=0, microsecond=0)
-        else:
-            t = t.replace(microsecond=0)
+        t = t.replace(second=0, microsecond=0) if precision == "minute" else t.replace(microsecond=0)
         return t.isoformat().replace("+00:00", "Z")
 
     def _observer(self, s: Sensor) -> dict[str, Any]:

@@ -25,8 +25,10 @@ def write_agreement(folder: Path, start: datetime, days: int) -> Path:
         shutil.copyfile(str(src / name), folder / name)
     text = (src / "agreement.yaml").read_text(encoding="utf-8")
     text = text.replace("id: sudzha-30day", "id: scenario")
-    text = text.replace("title: 30-day general ceasefire, Sudzha sector (illustrative)",
-                        f"title: Synthetic {days}-day truce, Sudzha-like sector (simulated)")
+    text = text.replace(
+        "title: 30-day general ceasefire, Sudzha sector (illustrative)",
+        f"title: Synthetic {days}-day truce, Sudzha-like sector (simulated)",
+    )
     text = text.replace("{id: RU, name: Armed Forces of the Russian Federation}", "{id: B, name: Party B (east)}")
     text = text.replace("{id: UA, name: Armed Forces of Ukraine}", "{id: A, name: Party A (west)}")
     text = text.replace("UA: {file: control-west.geojson}", "A: {file: control-west.geojson}")

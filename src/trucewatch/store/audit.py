@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def _row_entry(kind: str, row: dict[str, Any]) -> Any:
     if kind == "decision":
         d = {k: row[k] for k in ("id", "incident_id", "action", "value", "reason", "decided_by", "role")}
         at = row["decided_at"]
-        d["decided_at"] = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).isoformat().replace("+00:00", "Z")
+        d["decided_at"] = (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
         return d
     if kind == "finding":
         return json.loads(row["payload"])
@@ -120,7 +120,7 @@ def record_publication(conn: Connection, kind: str, path: Path, tree_size: int) 
     entry = {"kind": kind, "path": path.name, "sha256": digest, "tree_size": tree_size}
     [idx] = log.append(conn, [("publication", path.name, entry)])
     conn.execute(insert(t.publications).values(kind=kind, path=path.name, sha256=digest, tree_size=tree_size,
-                                                created_at=datetime.now(timezone.utc), leaf_index=idx))  # fmt: skip
+                                                created_at=datetime.now(UTC), leaf_index=idx))  # fmt: skip
     return idx
 
 

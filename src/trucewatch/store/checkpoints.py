@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def sign_checkpoint(mission: Mission, conn: Connection) -> StoredCheckpoint:
         return prev
     note = sign_note(Checkpoint(origin(mission), size, root).text(), [signer])
     res = conn.execute(insert(t.checkpoints).values(tree_size=size, root=root, note=note,
-                                                    created_at=datetime.now(timezone.utc)))  # fmt: skip
+                                                    created_at=datetime.now(UTC)))  # fmt: skip
     return StoredCheckpoint(int(res.inserted_primary_key[0]), size, root, note)
 
 
@@ -91,7 +91,7 @@ def cosign(mission: Mission, conn: Connection, key_file: Path) -> tuple[StoredCh
     names = [n for n, _, _ in split_note(cp.note)[1]]
     note = cp.note if signer.name in names else add_signature(cp.note, signer)
     res = conn.execute(insert(t.checkpoints).values(tree_size=cp.size, root=cp.root, note=note,
-                                                    created_at=datetime.now(timezone.utc)))  # fmt: skip
+                                                    created_at=datetime.now(UTC)))  # fmt: skip
     state.write_text(note)
     return StoredCheckpoint(int(res.inserted_primary_key[0]), cp.size, cp.root, note), prev_size
 

@@ -6,7 +6,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ class Mission:
         (d / AGREEMENT_DIR / "agreement.yaml").write_text(text, encoding="utf-8")
         for sub in ("reports", "exports", "keys"):
             (d / sub).mkdir(exist_ok=True)
-        info = {"created_at": datetime.now(timezone.utc).isoformat(), "agreement": f"{AGREEMENT_DIR}/agreement.yaml"}
+        info = {"created_at": datetime.now(UTC).isoformat(), "agreement": f"{AGREEMENT_DIR}/agreement.yaml"}
         (d / MISSION_FILE).write_text(json.dumps(info, indent=2) + "\n")
         m = cls(d, database)
         migrate(m.engine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -59,15 +59,22 @@ def quarantine_entry(row: dict[str, Any]) -> dict[str, Any]:
 def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSummary:
     """Insert new observations and rejections; the same input twice changes nothing."""
     summary = ImportSummary()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rejected = list(result.rejected)
     candidates: dict[str, tuple[RawRow, Observation, str]] = {}
     for row, obs in result.accepted:
         oid, h = content_id(obs), content_hash(obs)
         if oid in candidates:
             if candidates[oid][2] != h:
-                rejected.append(Rejection(row.file, row.line, "client_id",
-                                          f"id {oid!r} appears earlier in this input with different content", row.raw))
+                rejected.append(
+                    Rejection(
+                        row.file,
+                        row.line,
+                        "client_id",
+                        f"id {oid!r} appears earlier in this input with different content",
+                        row.raw,
+                    )
+                )
             else:
                 summary.unchanged += 1
             continue
@@ -90,8 +97,11 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
         if obs.supersedes and obs.supersedes not in existing and obs.supersedes not in candidates:
             known = conn.execute(select(t.observations.c.id).where(t.observations.c.id == obs.supersedes)).first()
             if known is None:
-                rejected.append(Rejection(row.file, row.line, "supersedes",
-                                          f"{obs.supersedes!r} is not a stored observation", row.raw))
+                rejected.append(
+                    Rejection(
+                        row.file, row.line, "supersedes", f"{obs.supersedes!r} is not a stored observation", row.raw
+                    )
+                )
                 continue
         stored = obs.model_copy(update={"id": oid})
         new_rows.append({
@@ -114,7 +124,7 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
 def store_rejections(conn: Connection, rejected: list[Rejection], who: str) -> int:
     if not rejected:
         return 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = {quarantine_id(r): r for r in rejected}
     have = set()
     keys = list(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -27,7 +27,7 @@ def save_run(conn: Connection, incidents: list[Incident], findings: list[Finding
              seconds: float) -> int:  # fmt: skip
     """Insert a run with its incidents and findings; only findings whose content is new enter the record."""
     res = conn.execute(insert(t.runs).values(
-        created_at=datetime.now(timezone.utc), agreement_digest=digest, observations=n_obs,
+        created_at=datetime.now(UTC), agreement_digest=digest, observations=n_obs,
         incidents=len(incidents), findings=len(findings), seconds=seconds,
     ))  # fmt: skip
     run = int(res.inserted_primary_key[0])
@@ -76,7 +76,11 @@ def load_incidents(conn: Connection, run: int | None = None) -> list[Incident]:
     run = run if run is not None else latest_run(conn)
     if run is None:
         return []
-    q = select(t.incidents.c.payload).where(t.incidents.c.run_seq == run).order_by(t.incidents.c.start, t.incidents.c.id)
+    q = (
+        select(t.incidents.c.payload)
+        .where(t.incidents.c.run_seq == run)
+        .order_by(t.incidents.c.start, t.incidents.c.id)
+    )
     return [Incident.model_validate_json(p) for (p,) in conn.execute(q)]
 
 

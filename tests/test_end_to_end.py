@@ -1,0 +1,84 @@
+"""The path scenario → import → run → evaluate, with the accuracy the mission needs; demo; exports."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12])
+def test_thirty_day_scenario_meets_the_accuracy_thresholds(cli, tmp_path: Path, seed: int) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "m"
+    assert cli("scenario", d, "--seed", seed).code == 0
+    assert cli("import", d, d / "inputs" / "observations.csv").code == 0
+    assert cli("run", d).code == 0
+    r = cli("evaluate", d, "--json")
+    assert r.code == 0
+    res = json.loads(r.out)
+    assert res["incident_recall"] >= 0.90
+    assert res["incident_precision"] >= 0.90
+    assert res["attribution_accuracy"] >= 0.90
+    assert res["complaint_only_called_violation"] == 0
+    assert res["location_error_median_m"] < 500
+    assert set(res["violations_true"]) == {"A", "B"}
+    # the simulated parties violate at different rates, and the findings see the difference
+    assert res["violations_found"]["B"] > res["violations_found"]["A"]
+
+
+def test_evaluate_needs_a_truth_file(cli, mission: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("evaluate", mission)
+    assert r.code == 1 and "no truth file" in r.err
+
+
+@pytest.mark.slow
+def test_demo_writes_self_contained_reports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "demo"
+    r = cli("demo", d, "--days", "5")
+    assert r.code == 0
+    index = Path(r.out.strip().splitlines()[-1])
+    assert index == (d / "reports" / "index.html").resolve() and index.exists()
+    days = sorted(index.parent.glob("day-*.html"))
+    assert len(days) == 5
+    for page in [index, *days]:
+        html = page.read_text()
+        # nothing to fetch: no remote scripts, styles, images or fonts
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+        assert "<script src" not in html and "@import" not in html
+    html = days[2].read_text()
+    assert "data:image/png;base64," in html and "Activities no obligation covers" in html
+    # every incident row links to its observations
+    for inc in re.findall(r'<tr id="(I-[0-9a-f]+)">', html):
+        assert f'id="obs-{inc}"' in html
+
+
+def test_exports_are_deterministic_and_formula_safe(cli, scenario_copy: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .helpers import csv_bytes, obs_row
+
+    evil = tmp_path / "evil.csv"
+    start = json.loads((scenario_copy / "inputs" / "truth.json").read_text())["start"]
+    evil.write_bytes(csv_bytes([obs_row(client_id="=cmd()", observed_at=start.replace("T00:00:00", "T12:00:00"),
+                                        source_id="@SUM(A1)", lat=51.2, lon=35.3)]))  # fmt: skip
+    assert cli("import", scenario_copy, evil).code == 0
+    assert cli("run", scenario_copy).code == 0
+    outs = {}
+    for fmt in ("csv", "geojson", "acled"):
+        a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+        assert cli("export", scenario_copy, "--format", fmt, "--out", a).code == 0
+        assert cli("export", scenario_copy, "--format", fmt, "--out", b).code == 0
+        assert a.read_bytes() == b.read_bytes()
+        outs[fmt] = a.read_text()
+    import csv
+    import io
+
+    for fmt in ("csv", "acled"):
+        for row in csv.reader(io.StringIO(outs[fmt])):
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+    assert "'=cmd()" in outs["csv"]
+    doc = json.loads(outs["geojson"])
+    assert doc["type"] == "FeatureCollection" and all(f["geometry"]["type"] == "Point" for f in doc["features"]
+                                                      if f["geometry"])  # fmt: skip
+    assert (tmp_path / "a.csv.checkpoint").exists()
