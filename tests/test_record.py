@@ -185,3 +185,21 @@ def test_key_id_follows_the_signed_note_spec() -> None:
 def test_verify_note_only_raises_verification_error(text: str, keys: list[str]) -> None:
     with contextlib.suppress(VerificationError):
         verify_note(text, keys)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=20)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json)
+def test_canonical_json_is_rfc8785(obj: object) -> None:
+    import rfc8785
+
+    from trucewatch.record.canonical import canonical
+
+    assert canonical(obj) == rfc8785.dumps(obj)

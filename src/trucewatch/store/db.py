@@ -36,7 +36,7 @@ def make_engine(url: str) -> Engine:
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA synchronous=FULL")  # the record must survive a power cut
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
             # Take the write lock when a transaction starts, so two writers never append the same leaf index.

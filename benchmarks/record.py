@@ -1,0 +1,144 @@
+"""Benchmark of the verifiable record. Prints one JSON object.
+
+- appends_per_second: durable appends (SQLite, WAL, synchronous=FULL) through the store's own append path,
+  in batches of --batch entries per transaction; baseline: one transaction (one fsync) per entry.
+- inclusion proof generation and verification at --leaves leaves, from stored tree nodes (the tree is
+  bulk-loaded with the same hashing; the load time is reported separately).
+- full_verify_seconds: `trucewatch verify`'s check (every entry rehashed, the tree rebuilt, every stored
+  node and checkpoint compared) over --verify-entries entries.
+
+    python benchmarks/record.py                       # the issue's sizes: 10 M leaves, 1 M entries
+    python benchmarks/record.py --leaves 1000000 --verify-entries 100000   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from trucewatch.record.hashing import leaf_hash, node_hash
+from trucewatch.record.tree import inclusion_path
+from trucewatch.record.verify import verify_inclusion
+from trucewatch.store import log
+from trucewatch.store.audit import verify_store
+from trucewatch.store.checkpoints import ensure_mission_key, sign_checkpoint
+from trucewatch.store.mission import Mission
+
+SUDZHA = Path(__file__).resolve().parents[1] / "src" / "trucewatch" / "examples" / "sudzha" / "agreement.yaml"
+
+
+def entry(i: int) -> tuple[str, str, dict[str, object]]:
+    return ("bench", f"e{i}", {"i": i, "observed_at": "2026-12-01T10:00:00Z", "lat": 51.2 + i * 1e-7, "note": "x" * 40})
+
+
+def appends(folder: Path, n: int, batch: int) -> tuple[Mission, float]:
+    m = Mission.create(folder / "m", SUDZHA)
+    t0 = time.perf_counter()
+    for start in range(0, n, batch):
+        with m.engine.begin() as conn:
+            log.append(conn, [entry(i) for i in range(start, min(n, start + batch))])
+    return m, n / (time.perf_counter() - t0)
+
+
+def baseline_appends(folder: Path, n: int) -> float:
+    m = Mission.create(folder / "b", SUDZHA)
+    t0 = time.perf_counter()
+    for i in range(n):
+        with m.engine.begin() as conn:
+            log.append(conn, [entry(i)])
+    return n / (time.perf_counter() - t0)
+
+
+def bulk_tree(path: Path, n: int) -> float:
+    """Leaves and complete-subtree nodes of an n-leaf tree, in the store's table layout."""
+    t0 = time.perf_counter()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE log_leaves (idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL)")
+    db.execute("CREATE TABLE log_nodes (level INTEGER, idx INTEGER, hash BLOB NOT NULL, PRIMARY KEY (level, idx))")
+    level = [leaf_hash(i.to_bytes(8, "big")) for i in range(n)]
+    db.executemany("INSERT INTO log_leaves VALUES (?, ?)", enumerate(level))
+    lv = 0
+    while len(level) > 1:
+        lv += 1
+        level = [node_hash(level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
+        db.executemany("INSERT INTO log_nodes VALUES (?, ?, ?)", ((lv, k, h) for k, h in enumerate(level)))
+    db.commit()
+    db.close()
+    return time.perf_counter() - t0
+
+
+def proofs(path: Path, n: int, samples: int = 2000) -> dict[str, float]:
+    db = sqlite3.connect(path)
+
+    def get(level: int, index: int) -> bytes:
+        if level == 0:
+            return db.execute("SELECT leaf_hash FROM log_leaves WHERE idx = ?", (index,)).fetchone()[0]
+        return db.execute("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)).fetchone()[0]
+
+    from trucewatch.record.tree import tree_root
+
+    root = tree_root(get, n)
+    step = max(1, n // samples)
+    gen, ver = [], []
+    for index in range(0, n, step)[:samples]:
+        t = time.perf_counter()
+        p = inclusion_path(get, index, n)
+        gen.append(time.perf_counter() - t)
+        lh = leaf_hash(index.to_bytes(8, "big"))
+        t = time.perf_counter()
+        verify_inclusion(lh, index, n, p, root)
+        ver.append(time.perf_counter() - t)
+    return {
+        "proof_generation_ms_median": round(statistics.median(gen) * 1e3, 4),
+        "proof_generation_ms_p99": round(sorted(gen)[int(len(gen) * 0.99)] * 1e3, 4),
+        "proof_verification_ms_median": round(statistics.median(ver) * 1e3, 4),
+        "proof_verification_ms_p99": round(sorted(ver)[int(len(ver) * 0.99)] * 1e3, 4),
+        "proof_length": len(p),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--appends", type=int, default=200_000)
+    ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--baseline-appends", type=int, default=2_000)
+    ap.add_argument("--leaves", type=int, default=10_000_000)
+    ap.add_argument("--verify-entries", type=int, default=1_000_000)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="tw-bench-record-"))
+    try:
+        _, rate = appends(tmp / "a", args.appends, args.batch)
+        base = baseline_appends(tmp / "b", args.baseline_appends)
+        load = bulk_tree(tmp / "tree.db", args.leaves)
+        pr = proofs(tmp / "tree.db", args.leaves)
+        m, _ = appends(tmp / "v", args.verify_entries, args.batch)
+        ensure_mission_key(m)
+        with m.engine.begin() as conn:
+            sign_checkpoint(m, conn)
+        t0 = time.perf_counter()
+        rep = verify_store(m)
+        verify_s = time.perf_counter() - t0
+        assert not rep.problems, rep.problems[:3]
+        print(json.dumps({
+            "appends_per_second": round(rate),
+            "append_batch": args.batch,
+            "baseline_appends_per_second_one_commit_each": round(base),
+            "leaves": args.leaves,
+            "tree_bulk_load_seconds": round(load, 1),
+            **pr,
+            "verify_entries": rep.entries,
+            "full_verify_seconds": round(verify_s, 2),
+        }, sort_keys=True))  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
