@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 import rfc8785
 
-
 _SAFE, _INTEGRAL, _REFERENCE = 0, 1, 2
 
 
