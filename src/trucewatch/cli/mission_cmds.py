@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from trucewatch.assess.workflow import check_status_change, current_status
 from trucewatch.domain.enums import Status
-from trucewatch.domain.results import Decision
 from trucewatch.errors import DecisionError
 from trucewatch.intake.formats import FORMATS, read_file
 from trucewatch.pipeline import run as run_pipeline
 from trucewatch.store import schema as t
 from trucewatch.store.checkpoints import ensure_mission_key
+from trucewatch.store.decisions import record_decision
 from trucewatch.store.mission import Mission
 from trucewatch.store.observations import count, quarantine_rows, store_intake
-from trucewatch.store.runs import add_decision, latest_run, load_decisions, load_findings
+from trucewatch.store.runs import latest_run, load_findings
 
 from .common import EXIT_QUARANTINED, DatabaseOpt, console, err, intake_context, open_mission, progress_bar, user_name
 
@@ -138,28 +135,5 @@ def decide(
         raise DecisionError(f"role {role!r} cannot decide; expected analyst or chief")
     m = open_mission(dir, database)
     with m.engine.begin() as conn:
-        d = record_decision(conn, m, incident, status, attribute, reason, by or user_name(), role)
+        d = record_decision(conn, m.agreement.party_ids, incident, status, attribute, reason, by or user_name(), role)
     console.print(f"decision {d.id}: {incident} {d.action} → {d.value}")
-
-
-def record_decision(conn, m: Mission, incident: str, status: Status | None, attribute: str | None,  # type: ignore[no-untyped-def]
-                    reason: str, who: str, role: str) -> Decision:  # fmt: skip
-    findings = {f.incident_id: f for f in load_findings(conn)}
-    finding = findings.get(incident)
-    if finding is None:
-        raise DecisionError(f"no incident {incident!r} in the latest run; see 'trucewatch export' for ids")
-    past = load_decisions(conn).get(incident, [])
-    if status is not None:
-        check_status_change(current_status(past), status, finding, role)
-        action, value = "status", status.value
-    else:
-        assert attribute is not None
-        if attribute != "undetermined" and attribute not in m.agreement.party_ids:
-            raise DecisionError(f"unknown party {attribute!r}; expected one of {', '.join(m.agreement.party_ids)}")
-        action, value = "attribute", attribute
-    now = datetime.now(UTC)
-    did = "D-" + hashlib.sha256(f"{incident}|{action}|{value}|{who}|{now.isoformat()}".encode()).hexdigest()[:16]
-    d = Decision(id=did, incident_id=incident, action=action, value=value, reason=reason, decided_by=who, role=role,
-                 decided_at=now)  # fmt: skip
-    add_decision(conn, d)
-    return d
