@@ -22,10 +22,8 @@ PG = os.environ.get("TRUCEWATCH_TEST_PG")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """None means the embedded SQLite store; otherwise a fresh PostgreSQL database per test."""
-    if request.param == "sqlite":
+def _database(backend: str) -> Iterator[str | None]:
+    if backend == "sqlite":
         yield None
         return
     if not PG:
@@ -38,6 +36,18 @@ def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
     yield PG.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(PG, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None means the embedded SQLite store; otherwise a fresh PostgreSQL database per test."""
+    yield from _database(request.param)
+
+
+@pytest.fixture(params=BACKENDS, scope="module")
+def module_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The same, shared by the tests of one module."""
+    yield from _database(request.param)
 
 
 @dataclass

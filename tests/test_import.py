@@ -93,3 +93,14 @@ def test_real_world_exports_import_through_the_cli(cli, past_mission: Path) -> N
     assert r.code == 3
     s = _status(cli, past_mission)
     assert s["observations"] == 2 + 2 + 2 and s["quarantined"] == 3
+
+
+def test_rerun_records_only_changed_findings(cli, past_mission: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "o.csv"
+    f.write_bytes(csv_bytes([obs_row(client_id=f"r{i}", lat=51.2 + i * 0.05) for i in range(3)]))
+    assert cli("import", past_mission, f).code == 0
+    assert cli("run", past_mission).code == 0
+    before = _status(cli, past_mission)["record_entries"]
+    assert cli("run", past_mission).code == 0  # same findings: only the run itself enters the record
+    assert _status(cli, past_mission)["record_entries"] == before + 1
+    assert cli("verify", past_mission).code == 0

@@ -6,7 +6,7 @@ import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -31,15 +31,7 @@ def open_mission(path: Path, database: str | None) -> Mission:
 
 
 def intake_context(m: Mission, now: datetime | None = None) -> Context:
-    ag = m.agreement
-    s = ag.spec.settings
-    return Context(
-        start=ag.start,
-        earliest=ag.start - timedelta(days=s.earliest_days_before_start),
-        now=now or datetime.now(UTC),
-        future_tolerance=timedelta(minutes=s.future_tolerance_minutes),
-        known_place=ag.place,
-    )
+    return Context.for_agreement(m.agreement, now)
 
 
 def user_name() -> str:

@@ -9,7 +9,7 @@ import typer
 
 from trucewatch.errors import TrucewatchError
 
-from . import mission_cmds, publish_cmds, record_cmds, scenario_cmds
+from . import mission_cmds, publish_cmds, record_cmds, scenario_cmds, server_cmds
 from .common import STATE, err
 
 app = typer.Typer(
@@ -44,6 +44,8 @@ app.command("bundle")(record_cmds.bundle_cmd)
 app.command("verify")(record_cmds.verify)
 app.command("verify-bundle")(record_cmds.verify_bundle_cmd)
 app.command("verify-report")(record_cmds.verify_report_cmd)
+app.command("serve")(server_cmds.serve)
+app.add_typer(server_cmds.users_app, name="users")
 
 
 def main() -> None:

@@ -31,6 +31,18 @@ class Context:
     future_tolerance: timedelta
     known_place: Any = None  # callable(name) -> (lon, lat) | None
 
+    @classmethod
+    def for_agreement(cls, ag: Any, now: datetime | None = None) -> Context:
+        """The window and tolerances an agreement sets; now defaults to the current time."""
+        s = ag.spec.settings
+        return cls(
+            start=ag.start,
+            earliest=ag.start - timedelta(days=s.earliest_days_before_start),
+            now=now or datetime.now(UTC),
+            future_tolerance=timedelta(minutes=s.future_tolerance_minutes),
+            known_place=ag.place,
+        )
+
 
 def parse_time(value: Any, field: str) -> datetime:
     if isinstance(value, datetime):

@@ -40,7 +40,7 @@ def save_run(conn: Connection, incidents: list[Incident], findings: list[Finding
         payload = f.model_dump_json()
         rows.append({"run_seq": run, "id": f.id, "incident_id": f.incident_id, "outcome": f.outcome.value,
                      "responsible_party": f.responsible_party, "payload": payload,
-                     "content_hash": hashlib.sha256(payload.encode()).hexdigest()})  # fmt: skip
+                     "content_hash": hashlib.sha256(payload.encode()).hexdigest(), "leaf_index": None})  # fmt: skip
     if rows:
         known: set[str] = set()
         hashes = [r["content_hash"] for r in rows]

@@ -1,0 +1,1 @@
+"""The mission server: HTTP API with roles and redaction, and the offline web dashboard."""
