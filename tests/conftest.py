@@ -116,3 +116,6 @@ def scenario_copy(small_scenario: Path, tmp_path: Path) -> Path:
     d = tmp_path / "copy"
     shutil.copytree(small_scenario, d)
     return d
+
+
+from .server_fixtures import served, served_module  # noqa: E402, F401  (fixtures shared by server tests)

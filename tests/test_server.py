@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from .server_fixtures import ROLES, Served, served, served_module  # noqa: F401
+from .server_fixtures import ROLES, Served
 
 OK, FORBIDDEN, UNAUTHORIZED = 200, 403, 401
 
@@ -212,6 +212,8 @@ def test_checkpoint_and_proofs_respect_roles(served: Served) -> None:
 
 def test_openapi_document_lists_the_routes(served: Served) -> None:
     doc = served.client.get("/openapi.json").json()
-    for route in ("/api/v1/observations", "/api/v1/complaints", "/api/v1/incidents", "/api/v1/incidents/{incident_id}",
-                  "/api/v1/decisions", "/api/v1/publish", "/api/v1/reports/{name}", "/api/v1/proofs/{index}"):  # fmt: skip
+    for route in (
+        "/api/v1/observations", "/api/v1/complaints", "/api/v1/incidents", "/api/v1/incidents/{incident_id}",
+        "/api/v1/decisions", "/api/v1/publish", "/api/v1/reports/{name}", "/api/v1/proofs/{index}",
+    ):  # fmt: skip
         assert route in doc["paths"]
