@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
@@ -189,7 +190,7 @@ def list_incidents(
     status: str | None = Query(None, max_length=40),
     outcome: str | None = Query(None, max_length=40),
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**9),
     user: User = Depends(caller),
 ) -> dict[str, Any]:
     """Incidents with their findings, filtered by time, area, party, type, status and outcome."""
@@ -310,7 +311,7 @@ PUBLIC_ENTRY_KINDS = {"finding", "publication", "run", "decision"}
 
 
 @router.get("/proofs/{index}", tags=["record"])
-def proof(request: Request, index: int, user: User = Depends(caller)) -> dict[str, Any]:
+def proof(request: Request, index: int = PathParam(ge=0, le=2**62), user: User = Depends(caller)) -> dict[str, Any]:
     """A proof bundle for one record entry; outside the mission only for findings, decisions, runs, publications."""
     with state(request).mission.engine.connect() as conn:
         kind = conn.execute(select(t.log_leaves.c.kind).where(t.log_leaves.c.idx == index)).scalar_one_or_none()
