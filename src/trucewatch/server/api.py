@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,11 @@ from trucewatch.server.deps import State, caller, require, state
 from trucewatch.server.errors import ApiError
 from trucewatch.server.limits import MAX_BATCH
 from trucewatch.server.redact import INSIDE, incident_view, observation_view, visible_to_party
+from trucewatch.server.writer import IntakeJob
 from trucewatch.store import schema as t
 from trucewatch.store.checkpoints import bundle, latest
 from trucewatch.store.decisions import record_decision
-from trucewatch.store.observations import observations_by_id, store_intake
+from trucewatch.store.observations import observations_by_id
 from trucewatch.store.runs import effective_findings, load_decisions, load_incidents
 from trucewatch.store.users import User
 
@@ -83,12 +85,12 @@ async def _json(request: Request) -> Any:
         raise ApiError(400, f"body is not JSON: {e}") from None
 
 
-def _intake(st: State, items: list[Any], user: User, force: dict[str, Any]) -> IntakeResult:
+def _intake(st: State, items: list[Any], user: User, force: dict[str, Any], source: str) -> IntakeResult:
     ctx = Context.for_agreement(st.mission.agreement)
     res = IntakeResult()
     for i, item in enumerate(items):
         raw = json.dumps(item, sort_keys=True, ensure_ascii=False).encode()[:65536]
-        row = RawRow(f"api:{user.name}", i + 1, raw, item if isinstance(item, dict) else {})
+        row = RawRow(source, i + 1, raw, item if isinstance(item, dict) else {})
         if not isinstance(item, dict):
             res.rejected.append(Rejection(row.file, row.line, "(item)", "each observation must be a JSON object", raw))
             continue
@@ -99,9 +101,13 @@ def _intake(st: State, items: list[Any], user: User, force: dict[str, Any]) -> I
     return res
 
 
-def _submit(st: State, items: list[Any], user: User, force: dict[str, Any]) -> SubmitResult:
-    res = _intake(st, items, user, force)
-    summary = st.writer.submit(lambda conn: store_intake(conn, res, user.name))
+async def _submit(st: State, items: list[Any], user: User, force: dict[str, Any]) -> SubmitResult:
+    source = f"api:{user.name}:{uuid.uuid4().hex[:12]}"  # names the request in quarantine
+    if len(items) > 50:  # validating a big batch would stall the event loop
+        res = await _threaded(_intake, st, items, user, force, source)
+    else:
+        res = _intake(st, items, user, force, source)
+    summary = await st.writer.submit_async(IntakeJob(res, user.name, source))
     rejected = [{"index": r.line - 1, "field": r.field, "reason": r.reason} for r in summary.rejected]
     if not res.accepted and rejected:
         raise ApiError(422, f"no observation accepted; first problem: {rejected[0]['field']}: {rejected[0]['reason']}",
@@ -119,7 +125,7 @@ async def submit_observations(request: Request, user: User = Depends(caller)) ->
     bad = [i for i, it in enumerate(items) if isinstance(it, dict) and it.get("source_kind") == "party_complaint"]
     if bad:
         raise ApiError(422, "party complaints go to /api/v1/complaints", rejected=[{"index": i} for i in bad])
-    return await _threaded(_submit, state(request), items, user, {})
+    return await _submit(state(request), items, user, {})
 
 
 @router.post("/complaints", response_model=SubmitResult, tags=["intake"],
@@ -130,7 +136,7 @@ async def submit_complaints(request: Request, user: User = Depends(caller)) -> S
     require(user, "party")
     items = _items(await _json(request))
     force = {"source_kind": "party_complaint", "source_id": user.name, "alleging_party": user.party}
-    return await _threaded(_submit, state(request), items, user, force)
+    return await _submit(state(request), items, user, force)
 
 
 async def _threaded(fn: Any, *args: Any) -> Any:
@@ -195,7 +201,7 @@ def list_incidents(
 ) -> dict[str, Any]:
     """Incidents with their findings, filtered by time, area, party, type, status and outcome."""
     st = state(request)
-    with st.mission.engine.connect() as conn:
+    with st.mission.reader.connect() as conn:
         incidents, by_inc = _view(conn, user)
     sel = _filter(incidents, by_inc, since, until, bbox, party, type, status, outcome)
     grid = st.mission.agreement.spec.settings.public_coarsen_m
@@ -211,7 +217,7 @@ def list_incidents(
 def list_findings(request: Request, outcome: str | None = Query(None, max_length=40),
                   user: User = Depends(caller)) -> dict[str, Any]:  # fmt: skip
     """Findings only (the assessment of each visible incident)."""
-    with state(request).mission.engine.connect() as conn:
+    with state(request).mission.reader.connect() as conn:
         incidents, by_inc = _view(conn, user)
     fs = [by_inc[i.id] for i in incidents if i.id in by_inc]
     fs = [f for f in fs if not outcome or f.outcome.value == outcome]
@@ -222,7 +228,7 @@ def list_findings(request: Request, outcome: str | None = Query(None, max_length
 def get_incident(request: Request, incident_id: str, user: User = Depends(caller)) -> dict[str, Any]:
     """One incident: its finding, its observations (redacted for the caller's role), its decisions."""
     st = state(request)
-    with st.mission.engine.connect() as conn:
+    with st.mission.reader.connect() as conn:
         incidents, by_inc = _view(conn, user)
         inc = next((i for i in incidents if i.id == incident_id), None)
         if inc is None:
@@ -290,7 +296,7 @@ def export(request: Request, fmt: str, user: User = Depends(caller)) -> Response
     """Findings visible to the caller as CSV, GeoJSON or ACLED-compatible CSV."""
     if fmt not in EXPORTERS:
         raise ApiError(404, f"no export format {fmt!r}; expected one of {', '.join(EXPORTERS)}")
-    with state(request).mission.engine.connect() as conn:
+    with state(request).mission.reader.connect() as conn:
         incidents, by_inc = _view(conn, user)
     data = EXPORTERS[fmt](incidents, list(by_inc.values()))
     media = "application/geo+json" if fmt == "geojson" else "text/csv"
@@ -300,7 +306,7 @@ def export(request: Request, fmt: str, user: User = Depends(caller)) -> Response
 @router.get("/checkpoint", tags=["record"], response_class=PlainTextResponse)
 def checkpoint(request: Request, user: User = Depends(caller)) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP signed note)."""
-    with state(request).mission.engine.connect() as conn:
+    with state(request).mission.reader.connect() as conn:
         cp = latest(conn)
     if cp is None:
         raise ApiError(404, "no checkpoint yet")
@@ -313,7 +319,7 @@ PUBLIC_ENTRY_KINDS = {"finding", "publication", "run", "decision"}
 @router.get("/proofs/{index}", tags=["record"])
 def proof(request: Request, index: int = PathParam(ge=0, le=2**62), user: User = Depends(caller)) -> dict[str, Any]:
     """A proof bundle for one record entry; outside the mission only for findings, decisions, runs, publications."""
-    with state(request).mission.engine.connect() as conn:
+    with state(request).mission.reader.connect() as conn:
         kind = conn.execute(select(t.log_leaves.c.kind).where(t.log_leaves.c.idx == index)).scalar_one_or_none()
         if kind is None:
             raise ApiError(404, f"no record entry {index}")

@@ -14,8 +14,23 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-Job = Callable[[Connection], Any]
+from trucewatch.intake.rows import IntakeResult
+from trucewatch.store.observations import ImportSummary, store_intake
+
 MAX_GROUP = 256
+
+
+class IntakeJob:
+    """Observations from one request; jobs of one user in a group are stored in one pass."""
+
+    def __init__(self, result: IntakeResult, who: str, source: str) -> None:
+        self.result, self.who, self.source = result, who, source
+
+    def __call__(self, conn: Connection) -> ImportSummary:
+        return store_intake(conn, self.result, self.who)
+
+
+Job = Callable[[Connection], Any]
 
 
 class GroupWriter:
@@ -26,9 +41,18 @@ class GroupWriter:
         self.thread.start()
 
     def submit(self, job: Job, timeout: float = 60.0) -> Any:
+        """Block until the job's transaction committed (for callers on worker threads)."""
         fut: Future[Any] = Future()
         self.jobs.put((job, fut))
         return fut.result(timeout=timeout)
+
+    async def submit_async(self, job: Job, timeout: float = 60.0) -> Any:
+        """The same for the event loop, without holding a worker thread while waiting."""
+        import asyncio
+
+        fut: Future[Any] = Future()
+        self.jobs.put((job, fut))
+        return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
 
     def close(self) -> None:
         self.jobs.put(None)
@@ -55,8 +79,9 @@ class GroupWriter:
         results: list[Any] = []
         try:
             with self.engine.begin() as conn:
+                merged = _merged_intake(conn, [job for job, _ in group if isinstance(job, IntakeJob)])
                 for job, _ in group:
-                    results.append(job(conn))
+                    results.append(merged[id(job)] if id(job) in merged else job(conn))
         except Exception:
             if len(group) == 1:
                 import sys
@@ -68,3 +93,26 @@ class GroupWriter:
             return
         for (_, fut), res in zip(group, results, strict=True):
             fut.set_result(res)
+
+
+def _merged_intake(conn: Connection, jobs: list[Any]) -> dict[int, ImportSummary]:
+    """Store the observations of many requests in one pass per user, then split the summary per request."""
+    out: dict[int, ImportSummary] = {}
+    by_user: dict[str, list[IntakeJob]] = {}
+    for job in jobs:
+        by_user.setdefault(job.who, []).append(job)
+    for who, user_jobs in by_user.items():
+        merged = IntakeResult()
+        for job in user_jobs:
+            merged.accepted += job.result.accepted
+            merged.rejected += job.result.rejected
+        summary = store_intake(conn, merged, who)
+        new = set(summary.new_ids)
+        for job in user_jobs:
+            mine = [r for r in summary.rejected if r.file == job.source]
+            ids = [row.fields.get("client_id") for row, _ in job.result.accepted]
+            stored = sum(1 for i in ids if i in new)
+            out[id(job)] = ImportSummary(new=stored, unchanged=len(ids) - stored - sum(1 for r in mine if r.field in
+                                         ("client_id", "supersedes")), rejected=mine,
+                                         new_ids=[i for i in ids if i in new])  # fmt: skip
+    return out

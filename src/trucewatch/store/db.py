@@ -28,7 +28,9 @@ def database_url(mission_dir: Path, explicit: str | None = None) -> str:
     return f"sqlite:///{(mission_dir / 'trucewatch.db').resolve()}"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, writer: bool = True) -> Engine:
+    """An engine; on SQLite a writer takes the write lock when its transaction starts (so two writers never
+    race for the same leaf index), while a reader's transactions never block writers (WAL)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -39,12 +41,11 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")  # the record must survive a power cut
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
-            # Take the write lock when a transaction starts, so two writers never append the same leaf index.
             dbapi_conn.isolation_level = None
 
         @event.listens_for(engine, "begin")
         def _begin(conn) -> None:  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

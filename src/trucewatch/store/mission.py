@@ -71,6 +71,12 @@ class Mission:
         return make_engine(database_url(self.dir, self.database))
 
     @cached_property
+    def reader(self) -> Engine:
+        """For reads only: on SQLite its transactions never wait for the writer's lock."""
+        url = database_url(self.dir, self.database)
+        return make_engine(url, writer=False) if url.startswith("sqlite") else self.engine
+
+    @cached_property
     def agreement(self) -> Agreement:
         info = json.loads((self.dir / MISSION_FILE).read_text())
         return load_agreement(self.dir / info["agreement"])

@@ -1,0 +1,90 @@
+"""Kill the server in the middle of a load: no acknowledged observation may be lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from trucewatch.store import schema as t
+
+from .live_server import free_port
+from .server_fixtures import make_served
+
+
+def _start(folder: Path, port: int, database: str | None) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "trucewatch.cli", "serve", str(folder), "--port", str(port)]
+    if database:
+        args += ["--database", database]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/me", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+@pytest.mark.slow
+def test_kill_during_load_loses_nothing_acknowledged(tmp_path: Path, database: str | None) -> None:
+    s = make_served(tmp_path, database)
+    s.client.close()
+    port = free_port()
+    proc = _start(s.dir, port, database)
+    when = (s.mission.agreement.start + timedelta(hours=6)).isoformat()
+    acked: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(k: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=s.headers("monitor"), timeout=10) as c:
+            n = 0
+            while not stop.is_set():
+                size = 1 if k % 2 else 20
+                ids = [f"crash-{k}-{n + i}" for i in range(size)]
+                body = [{"client_id": i, "observed_at": when, "source_kind": "drone", "source_id": "uav-9",
+                         "type": "impact", "lat": 51.2, "lon": 35.3} for i in ids]  # fmt: skip
+                try:
+                    r = c.post("/api/v1/observations", json=body if size > 1 else body[0])
+                except httpx.HTTPError:
+                    return  # the server is gone: this request was never acknowledged
+                if r.status_code == 200:
+                    with lock:
+                        acked.extend(ids)
+                n += size
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(10)]
+    for th in threads:
+        th.start()
+    time.sleep(2.0)
+    os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no flush: a power cut as far as the server knows
+    proc.wait()
+    stop.set()
+    for th in threads:
+        th.join(timeout=15)
+    assert len(acked) > 50, "the load never got going"
+    with s.mission.reader.connect() as conn:
+        stored = set(conn.execute(select(t.observations.c.id).where(t.observations.c.id.like("crash-%"))).scalars())
+    missing = set(acked) - stored
+    assert not missing, f"{len(missing)} acknowledged observations lost, e.g. {sorted(missing)[:5]}"
+    # the store is intact and the server comes back
+    proc = _start(s.dir, port, database)
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/agreement").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    from trucewatch.store.audit import verify_store
+
+    assert verify_store(s.mission).problems == []
