@@ -7,8 +7,9 @@ from collections.abc import Callable
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import Incident
-from trucewatch.fusion.associate import associate
+from trucewatch.fusion.associate import Cluster
 from trucewatch.fusion.coarse import attach
+from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.incidents import build, sort_key
 from trucewatch.fusion.measure import prepare
 
@@ -22,14 +23,12 @@ def fuse(
 ) -> list[Incident]:
     """Observations in, incidents out, in a deterministic order. Pure: no I/O."""
     views = prepare(observations, projector, place)
-    clusters = associate(views)
+    clusters = cluster(views)
     coarse = [v for v in views if v.coarse or not v.measurements]
     clusters += attach([v for v in coarse if v.measurements], clusters)
     unlocated = [v for v in coarse if not v.measurements]
     incidents = [build(c, projector) for c in clusters if c.members]
     if unlocated:
-        from trucewatch.fusion.associate import Cluster
-
         for v in unlocated:
             c = Cluster()
             c.members.append(v)

@@ -9,6 +9,7 @@ cheapest cluster inside the gate, or opens a new one. Fine observations are grou
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -136,8 +137,9 @@ def cost(v: ObsView, c: Cluster) -> float:
     return best + (dt / window) ** 2
 
 
-def associate(views: list[ObsView]) -> list[Cluster]:
-    """Greedy, time-ordered association of fine observations into clusters."""
+def greedy(views: list[ObsView]) -> list[Cluster]:
+    """Greedy, time-ordered association of fine observations into clusters (the assignment step used
+    inside components the gates could not settle, e.g. two shellings at once with crossing rays)."""
     order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.obs.id))
     open_: list[Cluster] = []
     done: list[Cluster] = []
@@ -156,12 +158,16 @@ def associate(views: list[ObsView]) -> list[Cluster]:
             best_c = Cluster()
             open_.append(best_c)
         best_c.add(v)
-    clusters = _merge_splits(done + open_)
-    # A lone bare bearing that fits no position but coincides with exactly one event of its kind is a wild
-    # bearing of that event; decided after all association, so a new event's first report is not taken for one.
+    return done + open_
+
+
+def finish(clusters: list[Cluster]) -> list[Cluster]:
+    """Post-passes over all clusters: merge splits, then attach lone wild bearings."""
+    clusters = sorted(_merge_splits(clusters), key=lambda c: c.t_min)
+    starts = [c.t_min for c in clusters]
     kept = []
     for c in clusters:
-        target = _by_time_alone(c.members[0], clusters) if len(c.members) == 1 else None
+        target = _by_time_alone(c.members[0], clusters, starts) if len(c.members) == 1 else None
         if target is None:
             kept.append(c)
         else:
@@ -170,13 +176,19 @@ def associate(views: list[ObsView]) -> list[Cluster]:
     return kept
 
 
-def _by_time_alone(v: ObsView, clusters: list[Cluster]) -> Cluster | None:
+def associate(views: list[ObsView]) -> list[Cluster]:
+    return finish(greedy(views))
+
+
+def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> Cluster | None:
     """The one multi-report cluster a bare bearing coincides with in time, if exactly one."""
     if not all(m.ray is not None and not m.ray.ranged for m in v.measurements):
         return None
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
+    lo = bisect.bisect_left(starts, v.t - window - AFTERMATH_LAG_S)
+    hi = bisect.bisect_right(starts, v.t + window)
     fits = [
-        c for c in clusters
+        c for c in clusters[lo:hi]
         if c.family == v.family and v.obs.source_id not in c.sources
         and max(c.t_min - v.t, v.t - c.t_max, 0.0) <= window and len(c.members) >= 2
     ]  # fmt: skip

@@ -1,0 +1,80 @@
+"""Clusters from components: one batched localisation for all of them, then a consistency check; only the
+components the check rejects go through the greedy assignment step."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, WeaponClass
+from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy
+from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
+from trucewatch.fusion.localize import Estimate
+from trucewatch.fusion.measure import Measurement, ObsView
+from trucewatch.fusion.partition import components
+from trucewatch.fusion.table import arrays
+
+
+def _method(points: int, rays: int, ranged: bool) -> str:
+    if points and not rays:
+        return "direct" if points == 1 else "mean"
+    if rays >= 2 and not points:
+        return "triangulation"
+    if rays == 1 and not points:
+        return "bearing+distance" if ranged else "bearing only"
+    return "combined"
+
+
+def _conflict(comp: list[ObsView]) -> bool:
+    seen: dict[str, ObsView] = {}
+    for v in comp:
+        first = seen.setdefault(v.obs.source_id, v)
+        if first is not v and abs(first.t - v.t) > min(first.tau, v.tau):
+            return True
+    return False
+
+
+def cluster(views: list[ObsView]) -> list[Cluster]:
+    fine = [v for v in views if not v.coarse and v.measurements]
+    comps = components(fine)
+    ms: list[Measurement] = []
+    groups: list[int] = []
+    keys: dict[tuple[int, Aspect], int] = {}
+    ranged: list[bool] = []
+    for ci, comp in enumerate(comps):
+        for v in comp:
+            for m in v.measurements:
+                g = keys.setdefault((ci, m.aspect), len(keys))
+                if g == len(ranged):
+                    ranged.append(False)
+                ranged[g] = ranged[g] or bool(m.ray is not None and m.ray.ranged)
+                ms.append(m)
+                groups.append(g)
+    if not ms:
+        return []
+    table = arrays(ms, groups)
+    est = localize_batch(table, len(keys))
+    worst = np.zeros(len(keys))
+    np.maximum.at(worst, table.group, normalized_residuals_batch(table, est.x, est.y))
+    clusters: list[Cluster] = []
+    for ci, comp in enumerate(comps):
+        aspects = {a: g for (c, a), g in keys.items() if c == ci} if len(comp) > 1 else None
+        if aspects is None:
+            aspects = {m.aspect: keys[(ci, m.aspect)] for m in comp[0].measurements}
+        clean = not _conflict(comp) and all(worst[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
+        if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
+            o, i = aspects[Aspect.ORIGIN], aspects[Aspect.IMPACT]
+            reach = max(WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN] for v in comp)
+            clean = bool(np.hypot(est.x[o] - est.x[i], est.y[o] - est.y[i]) <= reach * 1.2)
+        if not clean:
+            clusters += greedy(comp)
+            continue
+        c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
+                    sources={v.obs.source_id: v.t for v in comp},
+                    reach=max(WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN] for v in comp))  # fmt: skip
+        for a, g in aspects.items():
+            cov = est.cov[g]
+            c.estimates[a] = Estimate(float(est.x[g]), float(est.y[g]), cov.copy(),
+                                      _method(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
+                                      int(est.n_points[g] + est.n_rays[g]), float(est.chi2[g]))  # fmt: skip
+        clusters.append(c)
+    return finish(clusters)

@@ -1,0 +1,147 @@
+"""Split fine observations into independent components: candidate pairs from sorted times (never all
+pairs), vectorised gates built from each observation's own uncertainty, connected components."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from trucewatch.domain.enums import WEAPON_RANGE_M, WeaponClass
+from trucewatch.fusion.associate import AFTERMATH_LAG_S, AFTERMATH_TYPES, FAMILY_WINDOW_S
+from trucewatch.fusion.measure import ObsView
+
+GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
+GATE_1D = 15.0
+LOOSE_TAU_S = 120.0  # observations vaguer than this in time pair over a wider window, separately
+
+
+def _pairs(t_a: np.ndarray, t_b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (a, b) with t_a[a] - lo[a] <= t_b[b] <= t_a[a] + hi[a]; t_b sorted."""
+    start = np.searchsorted(t_b, t_a - lo, side="left")
+    stop = np.searchsorted(t_b, t_a + hi, side="right")
+    counts = stop - start
+    total = int(counts.sum())
+    a = np.repeat(np.arange(len(t_a)), counts)
+    offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return a, start[a] + offs
+
+
+class _Cols:
+    """Per-observation columns of the primary measurement."""
+
+    def __init__(self, views: list[ObsView]) -> None:
+        n = len(views)
+        self.t = np.array([v.t for v in views])
+        self.tau = np.array([v.tau for v in views])
+        self.window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) for v in views])
+        self.after = np.array([v.obs.type in AFTERMATH_TYPES for v in views])
+        self.source = np.array([hash(v.obs.source_id) for v in views], dtype=np.int64)
+        self.aspect = np.array([v.measurements[0].aspect.value for v in views])
+        self.reach = np.array([WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN] for v in views])
+        self.has_point = np.zeros(n, dtype=bool)
+        self.px, self.py = np.zeros(n), np.zeros(n)
+        self.c = np.zeros((n, 2, 2))
+        self.ox, self.oy, self.theta, self.sigma, self.rhi = (np.zeros(n) for _ in range(5))
+        for k, v in enumerate(views):
+            m = v.measurements[0]
+            if m.point is not None or (m.ray is not None and m.ray.ranged):
+                p = m.rough()
+                self.has_point[k] = True
+                self.px[k], self.py[k], self.c[k] = p.x, p.y, p.cov
+            if m.ray is not None:
+                r = m.ray
+                self.ox[k], self.oy[k], self.theta[k], self.sigma[k], self.rhi[k] = r.ox, r.oy, r.theta, r.sigma, r.r_hi
+                if not r.ranged:
+                    p = r.as_point()
+                    self.px[k], self.py[k], self.c[k] = p.x, p.y, p.cov
+
+
+def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Which candidate pairs may describe one event."""
+    dt = np.abs(c.t[i] - c.t[j])
+    window = c.window[i] + c.tau[i] + c.tau[j]
+    late = np.where(c.t[j] >= c.t[i], c.after[j], c.after[i])
+    dt = np.where(late, np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
+    ok = dt <= window
+    ok &= ~((c.source[i] == c.source[j]) & (dt > np.minimum(c.tau[i], c.tau[j])))
+    same = c.aspect[i] == c.aspect[j]
+    both = c.has_point[i] & c.has_point[j]
+    d = np.stack([c.px[i] - c.px[j], c.py[i] - c.py[j]], axis=1)
+    S = c.c[i] + c.c[j]
+    det = S[:, 0, 0] * S[:, 1, 1] - S[:, 0, 1] ** 2
+    maha = (S[:, 1, 1] * d[:, 0] ** 2 - 2 * S[:, 0, 1] * d[:, 0] * d[:, 1] + S[:, 0, 0] * d[:, 1] ** 2) / np.where(
+        det > 0, det, 1.0
+    )
+    link = np.zeros(len(i), dtype=bool)
+    link |= same & both & (maha <= GATE_2D)
+    # a bare bearing against a located report: angular innovation and range
+    for ray, pt in ((i, j), (j, i)):
+        sel = same & ~c.has_point[ray] & c.has_point[pt]
+        rx, ry = c.px[pt] - c.ox[ray], c.py[pt] - c.oy[ray]
+        rho2 = np.maximum(rx * rx + ry * ry, 1.0)
+        nu = (c.theta[ray] - np.arctan2(rx, ry) + np.pi) % (2 * np.pi) - np.pi
+        perp = (c.c[pt][:, 0, 0] + c.c[pt][:, 1, 1]) / 2 / rho2
+        link |= sel & (nu * nu / (c.sigma[ray] ** 2 + perp) <= GATE_1D) & (np.sqrt(rho2) <= c.rhi[ray] * 1.1)
+    # two bare bearings: they must cross in front of both, within reach
+    sel = same & ~c.has_point[i] & ~c.has_point[j]
+    ua = np.stack([np.sin(c.theta[i]), np.cos(c.theta[i])], axis=1)
+    ub = np.stack([np.sin(c.theta[j]), np.cos(c.theta[j])], axis=1)
+    den = ua[:, 0] * (-ub[:, 1]) - ua[:, 1] * (-ub[:, 0])
+    bx, by = c.ox[j] - c.ox[i], c.oy[j] - c.oy[i]
+    den_ok = np.abs(den) > 1e-3
+    den = np.where(den_ok, den, 1.0)
+    s = (bx * (-ub[:, 1]) - by * (-ub[:, 0])) / den
+    u = (ua[:, 0] * by - ua[:, 1] * bx) / den
+    link |= sel & den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
+    # the two ends of one fire event: within the weapon's reach of each other
+    cross = ~same
+    dist = np.hypot(d[:, 0], d[:, 1])
+    slack = 3 * np.sqrt((c.c[i][:, 0, 0] + c.c[i][:, 1, 1] + c.c[j][:, 0, 0] + c.c[j][:, 1, 1]).clip(0))
+    link |= cross & (dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000))
+    return ok & link
+
+
+def components(views: list[ObsView]) -> list[list[ObsView]]:
+    """Connected components of the gated candidate graph, each in time order."""
+    if not views:
+        return []
+    views = sorted(views, key=lambda v: (v.t, v.obs.id))
+    c = _Cols(views)
+    fam = np.array([v.family for v in views])
+    links_i, links_j = [], []
+    for f in np.unique(fam):
+        idx = np.flatnonzero(fam == f)
+        t = c.t[idx]
+        base = FAMILY_WINDOW_S.get(str(f), 600.0)
+        tight = c.tau[idx] <= LOOSE_TAU_S
+        # tight reports among themselves; the few vague ones, and aftermath reports, against everything
+        ti = idx[tight]
+        a, b = _pairs(c.t[ti], c.t[ti], np.zeros(len(ti)), np.full(len(ti), base + 2 * LOOSE_TAU_S))
+        cand = [(ti[a], ti[b])]
+        loose = idx[~tight | c.after[idx]]
+        if len(loose):
+            w = base + c.tau[loose] + c.tau[idx].max()
+            lag = np.where(c.after[loose], AFTERMATH_LAG_S, 0.0)
+            a, b = _pairs(c.t[loose], t, w + lag, w)
+            cand.append((loose[a], idx[b]))
+        for a, b in cand:
+            keep = a != b
+            a, b = a[keep], b[keep]
+            g = _gate(c, a, b)
+            links_i.append(a[g])
+            links_j.append(b[g])
+    n = len(views)
+    i = np.concatenate(links_i) if links_i else np.zeros(0, dtype=int)
+    j = np.concatenate(links_j) if links_j else np.zeros(0, dtype=int)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    return [[views[k] for k in grp] for grp in np.split(order, cuts)]
+
+
+def time_span(views: list[ObsView]) -> float:
+    return max(v.t for v in views) - min(v.t for v in views) if views else math.nan
