@@ -161,9 +161,39 @@ def greedy(views: list[ObsView]) -> list[Cluster]:
     return done + open_
 
 
+VAGUE_TAU_S = 120.0
+
+
+def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
+    """A lone vague or late report (a complaint, a crater documented hours later) joins the cheapest
+    cluster its own gates admit, as greedy association would have let it."""
+    clusters = sorted(clusters, key=lambda c: c.t_min)
+    starts = [c.t_min for c in clusters]
+    alive = [True] * len(clusters)
+    for k, c in enumerate(clusters):
+        if len(c.members) != 1:
+            continue
+        v = c.members[0]
+        if v.tau <= VAGUE_TAU_S and v.obs.type not in AFTERMATH_TYPES:
+            continue
+        window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
+        lo = bisect.bisect_left(starts, v.t - window - AFTERMATH_LAG_S)
+        hi = bisect.bisect_right(starts, v.t + window)
+        best, target = math.inf, None
+        for j in range(lo, hi):
+            if j != k and alive[j]:
+                cost_j = cost(v, clusters[j])
+                if cost_j < best:
+                    best, target = cost_j, clusters[j]
+        if target is not None:
+            target.add(v)
+            alive[k] = False
+    return [c for c, ok in zip(clusters, alive, strict=True) if ok]
+
+
 def finish(clusters: list[Cluster]) -> list[Cluster]:
-    """Post-passes over all clusters: merge splits, then attach lone wild bearings."""
-    clusters = sorted(_merge_splits(clusters), key=lambda c: c.t_min)
+    """Post-passes over all clusters: attach vague reports, merge splits, then attach lone wild bearings."""
+    clusters = sorted(_merge_splits(_attach_vague(clusters)), key=lambda c: c.t_min)
     starts = [c.t_min for c in clusters]
     kept = []
     for c in clusters:

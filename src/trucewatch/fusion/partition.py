@@ -66,6 +66,9 @@ def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     late = np.where(c.t[j] >= c.t[i], c.after[j], c.after[i])
     dt = np.where(late, np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
     ok = dt <= window
+    # vague or late reports (complaints, craters documented hours later) link only by position, never by
+    # time alone: otherwise one of them would chain every event of its hours into one component
+    vague = late | (c.tau[i] > LOOSE_TAU_S) | (c.tau[j] > LOOSE_TAU_S)
     ok &= ~((c.source[i] == c.source[j]) & (dt > np.minimum(c.tau[i], c.tau[j])))
     same = c.aspect[i] == c.aspect[j]
     both = c.has_point[i] & c.has_point[j]
@@ -95,9 +98,9 @@ def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     den = np.where(den_ok, den, 1.0)
     s = (bx * (-ub[:, 1]) - by * (-ub[:, 0])) / den
     u = (ua[:, 0] * by - ua[:, 1] * bx) / den
-    link |= sel & den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
+    link |= sel & ~vague & den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
     # the two ends of one fire event: within the weapon's reach of each other
-    cross = ~same
+    cross = ~same & ~vague
     dist = np.hypot(d[:, 0], d[:, 1])
     slack = 3 * np.sqrt((c.c[i][:, 0, 0] + c.c[i][:, 1, 1] + c.c[j][:, 0, 0] + c.c[j][:, 1, 1]).clip(0))
     link |= cross & (dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000))
