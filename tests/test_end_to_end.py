@@ -82,3 +82,16 @@ def test_exports_are_deterministic_and_formula_safe(cli, scenario_copy: Path, tm
     assert doc["type"] == "FeatureCollection" and all(f["geometry"]["type"] == "Point" for f in doc["features"]
                                                       if f["geometry"])  # fmt: skip
     assert (tmp_path / "a.csv.checkpoint").exists()
+
+
+@pytest.mark.slow
+def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    d = tmp_path / "m"
+    assert cli("scenario", d, "--days", "20", "--seed", "4").code == 0
+    assert cli("import", d, d / "inputs" / "observations.csv").code == 0
+    r = cli("run", d, "--workers", "2")
+    assert r.code == 0 and "3 tiles on Dask" in r.out  # the seams agreed: no fallback to one process
+    assert cli("export", d, "--format", "csv", "--out", tmp_path / "dask.csv").code == 0
+    assert cli("run", d).code == 0
+    assert cli("export", d, "--format", "csv", "--out", tmp_path / "one.csv").code == 0
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -80,14 +82,35 @@ def quarantine(
 
 def run(
     dir: Path = typer.Argument(..., help="Mission folder."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Start a local Dask cluster of N workers."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Join an existing Dask scheduler (tcp://…)."),
     database: str | None = DatabaseOpt,
 ) -> None:
     """Fuse observations into incidents and assess each against the agreement."""
     m = open_mission(dir, database)
-    with progress_bar("fusing and assessing", None):
-        s = run_pipeline(m)
+    if workers and scheduler:
+        raise typer.BadParameter("give --workers or --scheduler, not both")
+    with progress_bar("fusing and assessing", None), _dask(workers, scheduler) as client:
+        s = run_pipeline(m, client)
+    where = f", {s.tiles} tiles on Dask" if (workers or scheduler) else ""
     console.print(f"run {s.run}: {s.observations} observations → {s.incidents} incidents, "
-                  f"{s.violations} violations ({s.seconds:.1f} s)")  # fmt: skip
+                  f"{s.violations} violations ({s.seconds:.1f} s{where})")  # fmt: skip
+
+
+@contextmanager
+def _dask(workers: int | None, scheduler: str | None) -> Iterator[object]:
+    if not workers and not scheduler:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        yield client
 
 
 def status(

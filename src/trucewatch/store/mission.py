@@ -76,10 +76,14 @@ class Mission:
         url = database_url(self.dir, self.database)
         return make_engine(url, writer=False) if url.startswith("sqlite") else self.engine
 
+    @property
+    def agreement_path(self) -> Path:
+        info = json.loads((self.dir / MISSION_FILE).read_text())
+        return (self.dir / info["agreement"]).resolve()
+
     @cached_property
     def agreement(self) -> Agreement:
-        info = json.loads((self.dir / MISSION_FILE).read_text())
-        return load_agreement(self.dir / info["agreement"])
+        return load_agreement(self.agreement_path)
 
     @property
     def reports_dir(self) -> Path:
