@@ -243,6 +243,8 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
                 break
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
+            if min(len(a.members), len(b.members)) > 3:
+                continue  # splits leave a small fragment; two full clusters are two events
             if set(a.sources) & set(b.sources):
                 continue
             outlier = _merge_outlier(a, b)

@@ -1,0 +1,196 @@
+"""Fusion benchmark: accuracy against ground truth and speed against baselines. Prints one JSON object.
+
+Generates the default scenario mix at its default density, extended in time until it holds about
+--observations observations, then measures, in one run:
+- seconds: fusion end to end (preparation, grouping, localisation, attribution probabilities);
+- pairwise_f1 of our grouping, and of two baselines on the same data: ACLED's rule (same day, same
+  place to 0.01°, same type is one event) and scikit-learn's DBSCAN on position and scaled time;
+- speedup_vs_dbscan: DBSCAN's grouping time over ours (same observations, same run);
+- crb_ratio: origin RMSE over the root of the mean trace of the Cramér–Rao bound, for incidents located
+  by three or more bearings (the bound computed at the true origin from the same measurements);
+- ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
+- attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
+  attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire.
+
+    python benchmarks/fusion.py --observations 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import shutil
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from shapely.geometry import Point
+
+from trucewatch.agreement import load_agreement
+from trucewatch.assess.attribution import responsibility
+from trucewatch.domain.enums import Aspect
+from trucewatch.fusion.engine import cluster
+from trucewatch.fusion.incidents import build
+from trucewatch.fusion.measure import prepare
+from trucewatch.fusion.partition import components
+from trucewatch.intake.formats import read_file
+from trucewatch.intake.validate import Context
+from trucewatch.scenario.generate import generate
+
+OBS_PER_DAY = 85  # the default scenario's density
+
+
+def pairwise_f1(labels_pred: list[int], labels_true: list[str | None]) -> float:
+    pred = Counter(labels_pred)
+    pred_pairs = sum(k * (k - 1) // 2 for k in pred.values())
+    joint = Counter((p, t) for p, t in zip(labels_pred, labels_true, strict=True) if t is not None)
+    tp = sum(k * (k - 1) // 2 for k in joint.values())
+    true = Counter(t for t in labels_true if t is not None)
+    true_pairs = sum(k * (k - 1) // 2 for k in true.values())
+    if not pred_pairs or not true_pairs or not tp:
+        return 0.0
+    p, r = tp / pred_pairs, tp / true_pairs
+    return round(2 * p * r / (p + r), 4)
+
+
+def crb_trace(inc_views, aspect: Aspect, x: float, y: float) -> float | None:  # type: ignore[no-untyped-def]
+    info = np.zeros((2, 2))
+    rays = 0
+    for v in inc_views:
+        if v.outlier:
+            continue
+        for m in v.measurements:
+            if m.aspect != aspect:
+                continue
+            if m.point is not None:
+                info += np.linalg.inv(m.point.cov)
+            elif m.ray is not None:
+                rays += 1
+                dx, dy = x - m.ray.ox, y - m.ray.oy
+                r2 = dx * dx + dy * dy
+                g = np.array([dy / r2, -dx / r2]) / m.ray.sigma
+                u = np.array([dx, dy]) / math.sqrt(r2) / m.ray.r_sigma
+                info += np.outer(g, g) + np.outer(u, u)
+    if rays < 3:
+        return None
+    return float(np.trace(np.linalg.inv(info)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--observations", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    days = max(30, round(args.observations / OBS_PER_DAY))
+    tmp = Path(tempfile.mkdtemp(prefix="tw-bench-fusion-"))
+    try:
+        start = datetime(2000, 1, 1, tzinfo=UTC)
+        files = generate(tmp, days=days, seed=args.seed, start=start)
+        ag = load_agreement(files.agreement)
+        ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
+        obs = [o for _, o in read_file(files.observations, ctx).accepted]
+        obs = [o.model_copy(update={"id": o.client_id}) for o in obs]
+        truth = json.loads(files.truth.read_text())
+        events = {e["id"]: e for e in truth["events"]}
+        label = truth["observations"]
+
+        t0 = time.perf_counter()
+        views = prepare(obs, ag.projector, ag.place)
+        t1 = time.perf_counter()
+        clusters = cluster(views)
+        t2 = time.perf_counter()
+        incidents = [build(c, ag.projector) for c in clusters]
+        by_id = {o.id: o for o in obs}
+        resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
+        t3 = time.perf_counter()
+        grouping_seconds = t2 - t1
+
+        # our labels
+        of = {o: k for k, i in enumerate(incidents) for o in i.observation_ids}
+        ids = [o.id for o in obs]
+        truth_labels = [label.get(i) for i in ids]
+        ours = pairwise_f1([of[i] for i in ids], truth_labels)
+
+        # baseline 1: ACLED's rule
+        rough = []
+        for v in views:
+            p = v.measurements[0].rough() if v.measurements else None
+            lon, lat = ag.projector.to_lonlat(p.x, p.y) if p else (0.0, 0.0)
+            rough.append((float(lon), float(lat), p.x if p else 0.0, p.y if p else 0.0))
+        acled = {}
+        acled_labels = []
+        for v, (lon, lat, _, _) in zip(views, rough, strict=True):
+            key = (datetime.fromtimestamp(v.t, UTC).date(), round(lon, 2), round(lat, 2), v.obs.type.value)
+            acled_labels.append(acled.setdefault(key, len(acled)))
+        acled_f1 = pairwise_f1(acled_labels, [label.get(v.obs.id) for v in views])
+
+        # baseline 2: DBSCAN on (x, y, scaled time), the same rough positions
+        from sklearn.cluster import DBSCAN
+
+        feats = np.array([(x / 2000.0, y / 2000.0, v.t / 120.0) for v, (_, _, x, y) in zip(views, rough, strict=True)])
+        t4 = time.perf_counter()
+        db = DBSCAN(eps=1.5, min_samples=1).fit(feats).labels_
+        dbscan_seconds = time.perf_counter() - t4
+        dbscan_f1 = pairwise_f1(list(db), [label.get(v.obs.id) for v in views])
+
+        # accuracy against the truth
+        match: dict[str, int] = {}
+        for k, inc in enumerate(incidents):
+            c = Counter(label.get(o) for o in inc.observation_ids if label.get(o))
+            if c:
+                e, n = c.most_common(1)[0]
+                if e not in match or n > Counter(label.get(o) for o in incidents[match[e]].observation_ids)[e]:
+                    match[e] = k
+        errs, crbs, cover, far_total, far_ok, brier = [], [], [], 0, 0, []
+        line = ag.contact_line
+        for e_id, k in match.items():
+            e, inc, cl = events[e_id], incidents[k], clusters[k]
+            if e["kind"] != "fire" or inc.origin is None:
+                continue
+            tx, ty = e["origin"]["x"], e["origin"]["y"]
+            d = np.array([inc.origin.x - tx, inc.origin.y - ty])
+            cov = np.array(inc.origin.cov)
+            cover.append(float(d @ np.linalg.solve(cov, d)) <= 5.991)
+            tr = crb_trace(cl.members, Aspect.ORIGIN, tx, ty)
+            if tr is not None:
+                errs.append(float(d @ d))
+                crbs.append(tr)
+            probs = resp[k]
+            if probs:
+                brier.append(sum((probs.get(p, 0.0) - (1.0 if p == e["party"] else 0.0)) ** 2 for p in ("A", "B")))
+            if line.distance(Point(tx, ty)) > 2000:
+                far_total += 1
+                best = max(((p, q) for q, p in probs.items() if q != "outside"), default=(0, None))
+                far_ok += best[1] == e["party"] and best[0] >= ag.spec.settings.attribution_threshold
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({
+            "observations": len(obs),
+            "days": days,
+            "seconds": round(t3 - t0, 2),
+            "seconds_prepare": round(t1 - t0, 2),
+            "seconds_grouping_and_localisation": round(grouping_seconds, 2),
+            "seconds_incidents_and_attribution": round(t3 - t2, 2),
+            "components": len(components([v for v in views if not v.coarse and v.measurements])),
+            "incidents": len(incidents),
+            "peak_rss_mb": round(peak),
+            "pairwise_f1": ours,
+            "baseline_pairwise_f1": {"acled_rule": acled_f1, "dbscan": dbscan_f1},
+            "dbscan_seconds": round(dbscan_seconds, 2),
+            "speedup_vs_dbscan": round(dbscan_seconds / grouping_seconds, 2),
+            "crb_ratio": round(math.sqrt(np.mean(errs)) / math.sqrt(np.mean(crbs)), 3) if errs else None,
+            "crb_incidents": len(errs),
+            "ellipse95_coverage": round(float(np.mean(cover)), 4) if cover else None,
+            "attribution_accuracy_far": round(far_ok / far_total, 4) if far_total else None,
+            "attribution_brier": round(float(np.mean(brier)), 4) if brier else None,
+        }, sort_keys=True))  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
