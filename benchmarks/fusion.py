@@ -81,6 +81,17 @@ def crb_trace(inc_views, aspect: Aspect, x: float, y: float) -> float | None:  #
     return float(np.trace(np.linalg.inv(info)))
 
 
+def _calibration(pairs: list[tuple[float, bool]]) -> list[dict[str, float]]:
+    """Stated probability of the most likely party, binned, against how often it was right."""
+    out = []
+    for lo, hi in ((0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.99), (0.99, 1.01)):
+        sel = [ok for p, ok in pairs if lo <= p < hi]
+        if sel:
+            stated = float(np.mean([p for p, _ in pairs if lo <= p < hi]))
+            out.append({"stated": round(stated, 3), "observed": round(float(np.mean(sel)), 3), "n": len(sel)})
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--observations", type=int, default=100_000)
@@ -147,6 +158,7 @@ def main() -> None:
                 if e not in match or n > Counter(label.get(o) for o in incidents[match[e]].observation_ids)[e]:
                     match[e] = k
         errs, crbs, cover, far_total, far_ok, brier = [], [], [], 0, 0, []
+        calib: list[tuple[float, bool]] = []
         line = ag.contact_line
         for e_id, k in match.items():
             e, inc, cl = events[e_id], incidents[k], clusters[k]
@@ -162,6 +174,9 @@ def main() -> None:
                 crbs.append(tr)
             probs = resp[k]
             if probs:
+                top, p_top = max(((q, p) for q, p in probs.items() if q != "outside"), key=lambda kv: kv[1],
+                                 default=(None, 0.0))  # fmt: skip
+                calib.append((p_top, top == e["party"]))
                 brier.append(sum((probs.get(p, 0.0) - (1.0 if p == e["party"] else 0.0)) ** 2 for p in ("A", "B")))
             if line.distance(Point(tx, ty)) > 2000:
                 far_total += 1
@@ -187,6 +202,7 @@ def main() -> None:
             "ellipse95_coverage": round(float(np.mean(cover)), 4) if cover else None,
             "attribution_accuracy_far": round(far_ok / far_total, 4) if far_total else None,
             "attribution_brier": round(float(np.mean(brier)), 4) if brier else None,
+            "attribution_calibration": _calibration(calib),
         }, sort_keys=True))  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -90,14 +90,18 @@ def mission(tmp_path: Path, database: str | None, cli, monkeypatch: pytest.Monke
     return d
 
 
-@pytest.fixture(scope="session")
-def small_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 6-day scenario, imported and run once, copied per test that changes it."""
-    from trucewatch.cli.main import app  # noqa: F401  (ensures commands are registered)
-
+@pytest.fixture(scope="session", params=BACKENDS)
+def small_scenario_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str | None]]:
+    """A 6-day scenario, imported and run once per backend; tests that change it use `scenario_copy`."""
+    gen = _database(request.param)
+    database = next(gen)
     d = tmp_path_factory.mktemp("scenario") / "m"
-    saved = sys.argv
+    saved, env = sys.argv, os.environ.get("TRUCEWATCH_DATABASE")
     try:
+        if database:
+            os.environ["TRUCEWATCH_DATABASE"] = database
         for args in (["scenario", str(d), "--days", "6", "--seed", "7"],
                      ["import", str(d), str(d / "inputs" / "observations.csv")],
                      ["run", str(d)]):  # fmt: skip
@@ -108,13 +112,39 @@ def small_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 assert not e.code, args
     finally:
         sys.argv = saved
+        os.environ.pop("TRUCEWATCH_DATABASE", None)
+        if env is not None:
+            os.environ["TRUCEWATCH_DATABASE"] = env
+    yield d, database
+    for _ in gen:
+        pass
+
+
+@pytest.fixture
+def small_scenario(small_scenario_db: tuple[Path, str | None], monkeypatch: pytest.MonkeyPatch) -> Path:
+    d, database = small_scenario_db
+    if database:
+        monkeypatch.setenv("TRUCEWATCH_DATABASE", database)
     return d
 
 
 @pytest.fixture
-def scenario_copy(small_scenario: Path, tmp_path: Path) -> Path:
+def scenario_copy(small_scenario_db: tuple[Path, str | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the scenario mission: the folder, and on PostgreSQL the database (as a template)."""
+    src, database = small_scenario_db
     d = tmp_path / "copy"
-    shutil.copytree(small_scenario, d)
+    shutil.copytree(src, d)
+    if database:
+        import psycopg
+
+        name = f"tw_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database.rsplit("/", 1)[1],),
+            )
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database.rsplit("/", 1)[1]}"')
+        monkeypatch.setenv("TRUCEWATCH_DATABASE", PG.rsplit("/", 1)[0] + "/" + name)
     return d
 
 

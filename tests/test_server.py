@@ -217,3 +217,35 @@ def test_openapi_document_lists_the_routes(served: Served) -> None:
         "/api/v1/decisions", "/api/v1/publish", "/api/v1/reports/{name}", "/api/v1/proofs/{index}",
     ):  # fmt: skip
         assert route in doc["paths"]
+
+
+def test_read_routes_by_role(served: Served) -> None:
+    """The routes that take an id, for every role (publication first, so the public has something)."""
+    c = served.client
+    assert c.post("/api/v1/publish", headers=served.headers("chief")).status_code == 201
+    inc = next(i for i in c.get("/api/v1/incidents", headers=served.headers("analyst")).json()["incidents"]
+               if i["finding"]["responsible_party"] == "A")  # fmt: skip
+    from sqlalchemy import select
+
+    from trucewatch.store import schema as t
+
+    with served.mission.reader.connect() as conn:
+        finding_leaf = conn.execute(
+            select(t.findings.c.leaf_index).where(t.findings.c.leaf_index.is_not(None))
+        ).first()[0]
+        obs_leaf = conn.execute(select(t.observations.c.leaf_index)).first()[0]
+    expect = {
+        f"/api/v1/incidents/{inc['id']}": {"monitor": 200, "analyst": 200, "chief": 200, "party": 200,
+                                           "mediator": 200, "public": 200, "party-b": 404},
+        "/api/v1/reports/index.html": dict.fromkeys([*ROLES, "party-b"], 200),
+        "/api/v1/reports/../../keys/mission.key": dict.fromkeys([*ROLES, "party-b"], 404),
+        "/api/v1/checkpoint": dict.fromkeys([*ROLES, "party-b"], 200),
+        f"/api/v1/proofs/{finding_leaf}": dict.fromkeys([*ROLES, "party-b"], 200),
+        f"/api/v1/proofs/{obs_leaf}": {"monitor": 200, "analyst": 200, "chief": 200, "mediator": 200,
+                                       "party": 403, "party-b": 403, "public": 403},
+    }  # fmt: skip
+    for route, by_role in expect.items():
+        for role, want in by_role.items():
+            headers = {} if role == "public" else {"Authorization": f"Bearer {served.tokens[role]}"}
+            r = c.get(route, headers=headers)
+            assert r.status_code == want, (route, role, r.status_code, r.text[:200])

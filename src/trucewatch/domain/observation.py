@@ -14,8 +14,10 @@ COMPASS_16 = [
     "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE",
     "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW",
 ]  # fmt: skip
-# A 16-point direction means "somewhere in a 22.5° sector": the standard deviation of a uniform sector.
-COMPASS_SIGMA_DEG = 22.5 / math.sqrt(12.0)
+# A 16-point direction means "somewhere in a 22.5° sector" (a uniform sector's standard deviation, 6.5°),
+# judged by a person whose own error is a few degrees more: the two add in quadrature.
+OBSERVER_JUDGEMENT_DEG = 4.0
+COMPASS_SIGMA_DEG = math.hypot(22.5 / math.sqrt(12.0), OBSERVER_JUDGEMENT_DEG)
 MAX_TEXT = 10_000
 
 
