@@ -6,7 +6,7 @@ import base64
 import contextlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trucewatch.record import (
@@ -197,6 +197,9 @@ _json = st.recursive(
 
 @settings(max_examples=400, deadline=None)
 @given(_json)
+@example(2.0**53)
+@example(5.782868635861725e16)
+@example({"a": [1e-5, 3.0, -0.0]})
 def test_canonical_json_is_rfc8785(obj: object) -> None:
     import rfc8785
 

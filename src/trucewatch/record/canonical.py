@@ -35,7 +35,9 @@ def _scan(obj: Any) -> int:
             if not -(2**53) < o < 2**53:
                 return _REFERENCE  # outside I-JSON's exact range: the reference decides (and refuses)
         elif t is float:
-            if o.is_integer() and abs(o) < 2**53:
+            if o.is_integer():
+                if abs(o) >= 2**53:
+                    return _REFERENCE  # beyond exact integers, formatting rules differ: the reference decides
                 worst = _INTEGRAL
             elif not 1e-4 <= abs(o) < 1e16:
                 return _REFERENCE
