@@ -16,20 +16,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func, select
 
 from trucewatch.scenario.generate import generate
+from trucewatch.server.launch import start_server
 from trucewatch.store import schema as t
 from trucewatch.store.mission import Mission
 from trucewatch.store.users import add_user
@@ -38,21 +35,6 @@ from trucewatch.store.users import add_user
 def observation(client_id: str, when: str) -> dict[str, object]:
     return {"client_id": client_id, "observed_at": when, "time_precision": "minute", "source_kind": "monitor_patrol",
             "source_id": "patrol-load", "type": "explosion", "lat": 51.2, "lon": 35.3, "grade": "B2"}  # fmt: skip
-
-
-def start_server(folder: Path, port: int, database: str | None) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    args = [sys.executable, "-m", "trucewatch.cli", "serve", str(folder), "--port", str(port)]
-    if database:
-        args += ["--database", database]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/me", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
 
 
 class Connection:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -15,25 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from trucewatch.server.launch import start_server
 from trucewatch.store import schema as t
 
 from .live_server import free_port
 from .server_fixtures import make_served
-
-
-def _start(folder: Path, port: int, database: str | None) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "trucewatch.cli", "serve", str(folder), "--port", str(port)]
-    if database:
-        args += ["--database", database]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/me", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("server did not start")
 
 
 @pytest.mark.slow
@@ -41,7 +25,7 @@ def test_kill_during_load_loses_nothing_acknowledged(tmp_path: Path, database: s
     s = make_served(tmp_path, database)
     s.client.close()
     port = free_port()
-    proc = _start(s.dir, port, database)
+    proc = start_server(s.dir, port, database)
     when = (s.mission.agreement.start + timedelta(hours=6)).isoformat()
     acked: list[str] = []
     lock = threading.Lock()
@@ -79,7 +63,7 @@ def test_kill_during_load_loses_nothing_acknowledged(tmp_path: Path, database: s
     missing = set(acked) - stored
     assert not missing, f"{len(missing)} acknowledged observations lost, e.g. {sorted(missing)[:5]}"
     # the store is intact and the server comes back
-    proc = _start(s.dir, port, database)
+    proc = start_server(s.dir, port, database)
     try:
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/agreement").status_code == 200
     finally:

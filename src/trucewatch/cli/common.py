@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,3 +45,12 @@ def progress_bar(label: str, total: int | None) -> Iterator[Progress]:
                   console=err, transient=False, disable=not err.is_terminal) as p:  # fmt: skip
         p.add_task(label, total=total)
         yield p
+
+
+def print_mapping(data: dict[str, object], as_json: bool, width: int = 16) -> None:
+    """One JSON object for programs, or aligned `key: value` lines for people."""
+    if as_json:
+        print(json.dumps(data, sort_keys=True))
+        return
+    for k, v in data.items():
+        console.print(f"{k:>{width}}: {v}")

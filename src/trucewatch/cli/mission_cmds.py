@@ -21,7 +21,17 @@ from trucewatch.store.mission import Mission
 from trucewatch.store.observations import count, quarantine_rows, store_intake
 from trucewatch.store.runs import latest_run, load_findings
 
-from .common import EXIT_QUARANTINED, DatabaseOpt, console, err, intake_context, open_mission, progress_bar, user_name
+from .common import (
+    EXIT_QUARANTINED,
+    DatabaseOpt,
+    console,
+    err,
+    intake_context,
+    open_mission,
+    print_mapping,
+    progress_bar,
+    user_name,
+)
 
 
 def init(
@@ -134,11 +144,7 @@ def status(
             "checkpoints": count(conn, t.checkpoints),
             "last_run": latest_run(conn),
         }
-    if as_json:
-        print(json.dumps(out, sort_keys=True))
-    else:
-        for k, v in out.items():
-            console.print(f"{k:>16}: {v}")
+    print_mapping(out, as_json)
 
 
 def decide(

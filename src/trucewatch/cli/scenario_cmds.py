@@ -18,7 +18,7 @@ from trucewatch.store.mission import Mission
 from trucewatch.store.observations import effective_observations, store_intake
 from trucewatch.store.runs import effective_findings, load_incidents
 
-from .common import DatabaseOpt, console, err, intake_context, open_mission, user_name
+from .common import DatabaseOpt, console, err, intake_context, open_mission, print_mapping, user_name
 from .publish_cmds import report
 
 
@@ -52,11 +52,7 @@ def evaluate(
     if not incidents:
         raise TrucewatchError("no findings yet: run 'trucewatch run DIR' first")
     res = evaluate_findings(json.loads(truth_file.read_text()), incidents, findings, obs)
-    if as_json:
-        print(json.dumps(res, sort_keys=True))
-    else:
-        for k, v in res.items():
-            console.print(f"{k:>32}: {v}")
+    print_mapping(res, as_json, 32)
 
 
 def demo(
