@@ -41,14 +41,15 @@ class Cluster:
     def measurements(self, aspect: Aspect) -> list[Measurement]:
         return [m for v in self.members if not v.outlier for m in v.measurements if m.aspect == aspect]
 
-    def add(self, v: ObsView) -> None:
+    def add(self, v: ObsView, refit: bool = True) -> None:
+        """Add a report; with refit=False the estimates are left for a later batched `refit_all`."""
         self.members.append(v)
         self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
         self.family = v.family
         self.sources[v.obs.source_id] = v.t
         wc = v.obs.weapon_class or WeaponClass.UNKNOWN
         self.reach = max(self.reach, WEAPON_RANGE_M[wc])
-        if not v.outlier:
+        if not v.outlier and refit:
             for a in {m.aspect for m in v.measurements}:
                 self.estimates[a] = localize(self.measurements(a))
 
@@ -170,6 +171,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     clusters = sorted(clusters, key=lambda c: c.t_min)
     starts = [c.t_min for c in clusters]
     alive = [True] * len(clusters)
+    dirty: list[Cluster] = []
     for k, c in enumerate(clusters):
         if len(c.members) != 1:
             continue
@@ -186,9 +188,48 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
                 if cost_j < best:
                     best, target = cost_j, clusters[j]
         if target is not None:
-            target.add(v)
+            target.add(v, refit=False)
+            dirty.append(target)
             alive[k] = False
+    refit_all(dirty)
     return [c for c, ok in zip(clusters, alive, strict=True) if ok]
+
+
+def refit_all(clusters: list[Cluster]) -> None:
+    """Re-estimate every aspect of these clusters in one batched solve."""
+    from trucewatch.fusion.batch import localize_batch
+    from trucewatch.fusion.table import arrays
+
+    unique = list({id(c): c for c in clusters}.values())
+    ms: list[Measurement] = []
+    groups: list[int] = []
+    slots: list[tuple[Cluster, Aspect, bool]] = []
+    for c in unique:
+        for a in {m.aspect for v in c.members for m in v.measurements}:
+            mine = c.measurements(a)
+            if not mine:
+                continue
+            ranged = any(m.ray is not None and m.ray.ranged for m in mine)
+            ms += mine
+            groups += [len(slots)] * len(mine)
+            slots.append((c, a, ranged))
+    if not ms:
+        return
+    est = localize_batch(arrays(ms, groups), len(slots))
+    for g, (c, a, ranged) in enumerate(slots):
+        n_p, n_r = int(est.n_points[g]), int(est.n_rays[g])
+        c.estimates[a] = Estimate(float(est.x[g]), float(est.y[g]), est.cov[g].copy(), method_name(n_p, n_r, ranged),
+                                  n_p + n_r, float(est.chi2[g]))  # fmt: skip
+
+
+def method_name(points: int, rays: int, ranged: bool) -> str:
+    if points and not rays:
+        return "direct" if points == 1 else "mean"
+    if rays >= 2 and not points:
+        return "triangulation"
+    if rays == 1 and not points:
+        return "bearing+distance" if ranged else "bearing only"
+    return "combined"
 
 
 def finish(clusters: list[Cluster]) -> list[Cluster]:
@@ -202,7 +243,7 @@ def finish(clusters: list[Cluster]) -> list[Cluster]:
             kept.append(c)
         else:
             c.members[0].outlier = True
-            target.add(c.members[0])
+            target.add(c.members[0], refit=False)  # an outlier does not move the estimate
     return kept
 
 

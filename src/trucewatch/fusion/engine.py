@@ -6,22 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, WeaponClass
-from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy
+from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy, method_name
 from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
 from trucewatch.fusion.localize import Estimate
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
-
-
-def _method(points: int, rays: int, ranged: bool) -> str:
-    if points and not rays:
-        return "direct" if points == 1 else "mean"
-    if rays >= 2 and not points:
-        return "triangulation"
-    if rays == 1 and not points:
-        return "bearing+distance" if ranged else "bearing only"
-    return "combined"
 
 
 def _conflict(comp: list[ObsView]) -> bool:
@@ -99,7 +89,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         for a, g in aspects.items():
             cov = est.cov[g]
             c.estimates[a] = Estimate(float(est.x[g]), float(est.y[g]), cov.copy(),
-                                      _method(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
+                                      method_name(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
                                       int(est.n_points[g] + est.n_rays[g]), float(est.chi2[g]))  # fmt: skip
         clusters.append(c)
     return finish(clusters)
