@@ -4,7 +4,8 @@ Generates the default scenario mix at its default density, extended in time unti
 --observations observations, then measures, in one run:
 - seconds: fusion end to end (preparation, grouping, localisation, attribution probabilities);
 - pairwise_f1 of our grouping, and of two baselines on the same data: ACLED's rule (same day, same
-  place to 0.01°, same type is one event) and scikit-learn's DBSCAN on position and scaled time;
+  place to 0.01°, same type is one event) and scikit-learn's DBSCAN on each report's rough position
+  (2 km units) and time (120 s units), eps swept and the best kept;
 - speedup_vs_dbscan: DBSCAN's grouping time over ours (same observations, same run);
 - crb_ratio: origin RMSE over the root of the mean trace of the Cramér–Rao bound, for incidents located
   by three or more bearings (the bound computed at the true origin from the same measurements);
@@ -144,10 +145,15 @@ def main() -> None:
         from sklearn.cluster import DBSCAN
 
         feats = np.array([(x / 2000.0, y / 2000.0, v.t / 120.0) for v, (_, _, x, y) in zip(views, rough, strict=True)])
-        t4 = time.perf_counter()
-        db = DBSCAN(eps=1.5, min_samples=1).fit(feats).labels_
-        dbscan_seconds = time.perf_counter() - t4
-        dbscan_f1 = pairwise_f1(list(db), [label.get(v.obs.id) for v in views])
+        # eps swept so the baseline is shown at its best on this data, not at a strawman setting
+        dbscan_f1, dbscan_seconds, dbscan_eps = -1.0, 0.0, 0.0
+        for eps in (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0):
+            t4 = time.perf_counter()
+            db = DBSCAN(eps=eps, min_samples=1).fit(feats).labels_
+            took = time.perf_counter() - t4
+            f1 = pairwise_f1(list(db), [label.get(v.obs.id) for v in views])
+            if f1 > dbscan_f1:
+                dbscan_f1, dbscan_seconds, dbscan_eps = f1, took, eps
 
         # accuracy against the truth
         match: dict[str, int] = {}
@@ -196,6 +202,7 @@ def main() -> None:
             "pairwise_f1": ours,
             "baseline_pairwise_f1": {"acled_rule": acled_f1, "dbscan": dbscan_f1},
             "dbscan_seconds": round(dbscan_seconds, 2),
+            "dbscan_eps": dbscan_eps,
             "speedup_vs_dbscan": round(dbscan_seconds / grouping_seconds, 2),
             "crb_ratio": round(math.sqrt(np.mean(errs)) / math.sqrt(np.mean(crbs)), 3) if errs else None,
             "crb_incidents": len(errs),
