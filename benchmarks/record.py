@@ -16,18 +16,18 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from trucewatch.record.hashing import leaf_hash, node_hash
-from trucewatch.record.tree import inclusion_path
+from trucewatch.record.hashing import leaf_hash
+from trucewatch.record.tree import MemoryTree
 from trucewatch.record.verify import verify_inclusion
 from trucewatch.store import log
 from trucewatch.store.audit import verify_store
 from trucewatch.store.checkpoints import ensure_mission_key, sign_checkpoint
+from trucewatch.store.db import make_engine
 from trucewatch.store.mission import Mission
 
 SUDZHA = Path(__file__).resolve().parents[1] / "src" / "trucewatch" / "examples" / "sudzha" / "agreement.yaml"
@@ -56,45 +56,48 @@ def baseline_appends(folder: Path, n: int) -> float:
 
 
 def bulk_tree(path: Path, n: int) -> float:
-    """Leaves and complete-subtree nodes of an n-leaf tree, in the store's table layout."""
+    """The store's layout for an n-leaf tree (leaf rows carrying the subtree roots they complete), bulk-loaded
+    with the same hashing; proofs are then read through the store's own NodeReader."""
+    from trucewatch.store.schema import log_leaves, metadata
+
     t0 = time.perf_counter()
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("CREATE TABLE log_leaves (idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL)")
-    db.execute("CREATE TABLE log_nodes (level INTEGER, idx INTEGER, hash BLOB NOT NULL, PRIMARY KEY (level, idx))")
-    level = [leaf_hash(i.to_bytes(8, "big")) for i in range(n)]
-    db.executemany("INSERT INTO log_leaves VALUES (?, ?)", enumerate(level))
-    lv = 0
-    while len(level) > 1:
-        lv += 1
-        level = [node_hash(level[k], level[k + 1]) for k in range(0, len(level) - 1, 2)]
-        db.executemany("INSERT INTO log_nodes VALUES (?, ?, ?)", ((lv, k, h) for k, h in enumerate(level)))
-    db.commit()
-    db.close()
+    engine = make_engine(f"sqlite:///{path}")
+    metadata.create_all(engine, tables=[log_leaves])
+    tree = MemoryTree()
+    with engine.begin() as conn:
+        batch = []
+        for i in range(n):
+            h = leaf_hash(i.to_bytes(8, "big"))
+            tree.append_hash(h)
+            done, level, k = b"", 0, i
+            while k & 1:
+                level, k = level + 1, k >> 1
+                done += tree.levels[level][k]
+            batch.append((i, "bench", "", i.to_bytes(8, "big"), h, done or None))
+            if len(batch) == 100_000:
+                conn.exec_driver_sql("INSERT INTO log_leaves (idx, kind, ref, data, leaf_hash, nodes) "
+                                     "VALUES (?, ?, ?, ?, ?, ?)", batch)  # fmt: skip
+                batch = []
+        if batch:
+            conn.exec_driver_sql("INSERT INTO log_leaves (idx, kind, ref, data, leaf_hash, nodes) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", batch)  # fmt: skip
     return time.perf_counter() - t0
 
 
 def proofs(path: Path, n: int, samples: int = 2000) -> dict[str, float]:
-    db = sqlite3.connect(path)
-
-    def get(level: int, index: int) -> bytes:
-        if level == 0:
-            return db.execute("SELECT leaf_hash FROM log_leaves WHERE idx = ?", (index,)).fetchone()[0]
-        return db.execute("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?", (level, index)).fetchone()[0]
-
-    from trucewatch.record.tree import tree_root
-
-    root = tree_root(get, n)
-    step = max(1, n // samples)
-    gen, ver = [], []
-    for index in range(0, n, step)[:samples]:
-        t = time.perf_counter()
-        p = inclusion_path(get, index, n)
-        gen.append(time.perf_counter() - t)
-        lh = leaf_hash(index.to_bytes(8, "big"))
-        t = time.perf_counter()
-        verify_inclusion(lh, index, n, p, root)
-        ver.append(time.perf_counter() - t)
+    engine = make_engine(f"sqlite:///{path}", writer=False)
+    with engine.connect() as conn:
+        root = log.root_at(conn, n)
+        step = max(1, n // samples)
+        gen, ver = [], []
+        for index in range(0, n, step)[:samples]:
+            t = time.perf_counter()
+            p = log.inclusion(conn, index, n)
+            gen.append(time.perf_counter() - t)
+            lh = leaf_hash(index.to_bytes(8, "big"))
+            t = time.perf_counter()
+            verify_inclusion(lh, index, n, p, root)
+            ver.append(time.perf_counter() - t)
     return {
         "proof_generation_ms_median": round(statistics.median(gen) * 1e3, 4),
         "proof_generation_ms_p99": round(sorted(gen)[int(len(gen) * 0.99)] * 1e3, 4),
@@ -107,7 +110,7 @@ def proofs(path: Path, n: int, samples: int = 2000) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--appends", type=int, default=200_000)
-    ap.add_argument("--batch", type=int, default=10_000)
+    ap.add_argument("--batch", type=int, default=50_000)
     ap.add_argument("--baseline-appends", type=int, default=2_000)
     ap.add_argument("--leaves", type=int, default=10_000_000)
     ap.add_argument("--verify-entries", type=int, default=1_000_000)

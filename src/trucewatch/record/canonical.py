@@ -17,20 +17,22 @@ _SAFE, _INTEGRAL, _REFERENCE = 0, 1, 2
 
 
 def _scan(obj: Any) -> int:
-    """0: the standard encoder gives JCS as is; 1: only integral floats need writing as integers;
-    2: only the reference encoder is safe (non-ASCII keys, floats outside the agreeing range)."""
+    """0: the fast encoder gives JCS as is; 1: only integral floats need writing as integers;
+    2: only the reference encoder is safe (non-ASCII keys, floats or integers outside the agreeing range)."""
     worst = _SAFE
     stack = [obj]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        o = stack.pop()
+        o = pop()
         t = type(o)
+        if t is str or o is None or t is bool:
+            continue
         if t is dict:
-            for k in o:
+            for k, v in o.items():
                 if type(k) is not str or not k.isascii():
                     return _REFERENCE
-            stack.extend(o.values())
-        elif t is list or t is tuple:
-            stack.extend(o)
+                if type(v) is not str:
+                    push(v)
         elif t is int:
             if not -(2**53) < o < 2**53:
                 return _REFERENCE  # outside I-JSON's exact range: the reference decides (and refuses)
@@ -41,6 +43,10 @@ def _scan(obj: Any) -> int:
                 worst = _INTEGRAL
             elif not 1e-4 <= abs(o) < 1e16:
                 return _REFERENCE
+        elif t is list or t is tuple:
+            extend(o)
+        else:
+            return _REFERENCE
     return worst
 
 

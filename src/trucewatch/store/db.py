@@ -40,6 +40,7 @@ def make_engine(url: str, writer: bool = True) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # the record must survive a power cut
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: appends to a large record stay in memory
             cur.close()
             dbapi_conn.isolation_level = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, tuple_
+from sqlalchemy import Connection, func, select, text
 
 from trucewatch.record.canonical import canonical
 from trucewatch.record.hashing import leaf_hash, node_hash
@@ -15,7 +15,7 @@ from trucewatch.store import schema as t
 
 def entry_bytes(kind: str, ref: str, data: Any) -> bytes:
     """The exact bytes of a leaf: RFC 8785 canonical JSON of kind, ref and data."""
-    return canonical({"kind": kind, "ref": ref, "data": data})
+    return canonical({"data": data, "kind": kind, "ref": ref})
 
 
 def _lock(conn: Connection) -> None:
@@ -28,7 +28,11 @@ def tree_size(conn: Connection) -> int:
 
 
 class NodeReader:
-    """Reads complete-subtree hashes: level 0 from the leaves, higher levels from log_nodes."""
+    """Reads complete-subtree hashes from the leaf rows.
+
+    Subtree (level, index) covers leaves [index·2^level, (index+1)·2^level) and was completed by the append of
+    its last leaf, whose row carries it at offset (level − 1)·32 of `nodes`; level 0 is the leaf hash.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -37,33 +41,54 @@ class NodeReader:
     def __call__(self, level: int, index: int) -> bytes:
         key = (level, index)
         if key not in self.cache:
-            if level == 0:
-                q = select(t.log_leaves.c.leaf_hash).where(t.log_leaves.c.idx == index)
-            else:
-                q = select(t.log_nodes.c.hash).where(t.log_nodes.c.level == level, t.log_nodes.c.idx == index)
-            h = self.conn.execute(q).scalar_one_or_none()
-            if h is None:
+            last = ((index + 1) << level) - 1
+            mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+            col = "leaf_hash" if level == 0 else "nodes"
+            # straight through the driver: proofs are a handful of point reads and must stay well under 1 ms
+            row = self.conn.exec_driver_sql(f"SELECT {col} FROM log_leaves WHERE idx = {mark}", (last,)).first()
+            h = row[0] if row is not None else None
+            if row is None:
                 raise LookupError(f"tree node ({level}, {index}) is missing from the store")
-            self.cache[key] = bytes(h)
+            h = bytes(h) if level == 0 else bytes(h or b"")[(level - 1) * 32 : level * 32]
+            if len(h) != 32:
+                raise LookupError(f"tree node ({level}, {index}) is missing from the store")
+            self.cache[key] = h
         return self.cache[key]
+
+    def prefetch(self, keys: set[tuple[int, int]]) -> None:
+        """Load many subtrees with one query (a proof's O(log n) nodes in one round trip)."""
+        rows: dict[int, list[int]] = {}
+        for level, index in keys:
+            if (level, index) not in self.cache:
+                rows.setdefault(((index + 1) << level) - 1, []).append(level)
+        if not rows:
+            return
+        q = select(t.log_leaves.c.idx, t.log_leaves.c.leaf_hash, t.log_leaves.c.nodes).where(
+            t.log_leaves.c.idx.in_(list(rows))
+        )
+        for idx, leaf, nodes in self.conn.execute(q):
+            for level in rows[int(idx)]:
+                h = bytes(leaf) if level == 0 else bytes(nodes or b"")[(level - 1) * 32 : level * 32]
+                if len(h) == 32:
+                    self.cache[(level, int(idx) >> level)] = h
 
     def prefetch_edge(self, size: int) -> None:
         """Load the right-edge subtrees of a tree of this size in one query (what appends build on)."""
-        keys = []
+        wanted: dict[int, list[int]] = {}
         lo = 0
         for level in range(size.bit_length() - 1, -1, -1):
             if size & (1 << level):
-                keys.append((level, lo >> level))
+                wanted.setdefault(lo + (1 << level) - 1, []).append(level)
                 lo += 1 << level
-        high = [k for k in keys if k[0] > 0]
-        if high:
-            rows = self.conn.execute(
-                select(t.log_nodes.c.level, t.log_nodes.c.idx, t.log_nodes.c.hash).where(
-                    tuple_(t.log_nodes.c.level, t.log_nodes.c.idx).in_(high)
-                )
-            )
-            for lv, ix, h in rows:
-                self.cache[(lv, ix)] = bytes(h)
+        if not wanted:
+            return
+        q = select(t.log_leaves.c.idx, t.log_leaves.c.leaf_hash, t.log_leaves.c.nodes).where(
+            t.log_leaves.c.idx.in_(list(wanted))
+        )
+        for idx, leaf, nodes in self.conn.execute(q):
+            for level in wanted[int(idx)]:
+                h = bytes(leaf) if level == 0 else bytes(nodes or b"")[(level - 1) * 32 : level * 32]
+                self.cache[(level, int(idx) >> level)] = h
 
 
 def append(conn: Connection, entries: Sequence[tuple[str, str, Any]]) -> list[int]:
@@ -74,22 +99,22 @@ def append(conn: Connection, entries: Sequence[tuple[str, str, Any]]) -> list[in
     size = tree_size(conn)
     nodes = NodeReader(conn)
     nodes.prefetch_edge(size)
-    leaf_rows, node_rows = [], []
+    cache = nodes.cache
+    rows = []
     for offset, (kind, ref, data) in enumerate(entries):
         idx = size + offset
         raw = entry_bytes(kind, ref, data)
         h = leaf_hash(raw)
-        leaf_rows.append((idx, kind, ref[:200], raw, h))
-        nodes.cache[(0, idx)] = h
+        cache[(0, idx)] = h
+        completed = b""
         level, i = 0, idx
-        while i % 2 == 1:
-            parent = node_hash(nodes(level, i - 1), nodes(level, i))
-            level, i = level + 1, i // 2
-            nodes.cache[(level, i)] = parent
-            node_rows.append((level, i, parent))
-    _insert_many(conn, "log_leaves", ("idx", "kind", "ref", "data", "leaf_hash"), leaf_rows)
-    if node_rows:
-        _insert_many(conn, "log_nodes", ("level", "idx", "hash"), node_rows)
+        while i & 1:
+            parent = node_hash(cache[(level, i - 1)], cache[(level, i)])
+            level, i = level + 1, i >> 1
+            cache[(level, i)] = parent
+            completed += parent
+        rows.append((idx, kind, ref[:200], raw, h, completed or None))
+    _insert_many(conn, "log_leaves", ("idx", "kind", "ref", "data", "leaf_hash", "nodes"), rows)
     return [size + k for k in range(len(entries))]
 
 
@@ -100,13 +125,30 @@ def _insert_many(conn: Connection, table: str, cols: tuple[str, ...], rows: list
     conn.exec_driver_sql(sql, rows)
 
 
+def _reader_for(conn: Connection, plan: Any) -> NodeReader:
+    """A reader preloaded with every node `plan` will ask for: the recursion's shape does not depend on the
+    hashes, so a dry run with placeholders names them all and one query fetches them."""
+    keys: set[tuple[int, int]] = set()
+
+    def record(level: int, index: int) -> bytes:
+        keys.add((level, index))
+        return bytes(32)
+
+    plan(record)
+    reader = NodeReader(conn)
+    reader.prefetch(keys)
+    return reader
+
+
 def root_at(conn: Connection, size: int) -> bytes:
-    return tree_root(NodeReader(conn), size)
+    return tree_root(_reader_for(conn, lambda get: tree_root(get, size)), size)
 
 
 def inclusion(conn: Connection, index: int, size: int) -> list[bytes]:
-    return inclusion_path(NodeReader(conn), index, size)
+    reader = _reader_for(conn, lambda get: inclusion_path(get, index, size))
+    return inclusion_path(reader, index, size)
 
 
 def consistency(conn: Connection, old: int, new: int) -> list[bytes]:
-    return consistency_path(NodeReader(conn), old, new)
+    reader = _reader_for(conn, lambda get: consistency_path(get, old, new))
+    return consistency_path(reader, old, new)

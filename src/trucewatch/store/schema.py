@@ -149,14 +149,8 @@ log_leaves = Table(
     Column("ref", String(200), nullable=False),
     Column("data", LargeBinary, nullable=False),
     Column("leaf_hash", LargeBinary(32), nullable=False),
-)
-
-log_nodes = Table(
-    "log_nodes",
-    metadata,
-    Column("level", Integer, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", LargeBinary(32), nullable=False),
+    # roots of the complete subtrees this append completed, levels 1, 2, … concatenated (32 bytes each)
+    Column("nodes", LargeBinary, nullable=True),  # NULL: this append completed no subtree
 )
 
 checkpoints = Table(
