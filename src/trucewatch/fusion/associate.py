@@ -1,4 +1,6 @@
-"""Group observations of one event: time-ordered gating against each open cluster's own estimate.
+"""Greedy assignment inside ambiguous components, and the post-passes over all clusters.
+
+Time-ordered gating against each open cluster's own estimate.
 
 Each observation is compared with the clusters still open in its time window and of its type family.
 The gate is built from the observation's own uncertainty and the cluster's: Mahalanobis distance for
@@ -245,10 +247,6 @@ def finish(clusters: list[Cluster]) -> list[Cluster]:
             c.members[0].outlier = True
             target.add(c.members[0], refit=False)  # an outlier does not move the estimate
     return kept
-
-
-def associate(views: list[ObsView]) -> list[Cluster]:
-    return finish(greedy(views))
 
 
 def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> Cluster | None:

@@ -3,8 +3,6 @@ pairs), vectorised gates built from each observation's own uncertainty, connecte
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -144,7 +142,3 @@ def components(views: list[ObsView]) -> list[list[ObsView]]:
     order = np.argsort(labels, kind="stable")
     cuts = np.flatnonzero(np.diff(labels[order])) + 1
     return [[views[k] for k in grp] for grp in np.split(order, cuts)]
-
-
-def time_span(views: list[ObsView]) -> float:
-    return max(v.t for v in views) - min(v.t for v in views) if views else math.nan
