@@ -73,22 +73,13 @@ class NodeReader:
                     self.cache[(level, int(idx) >> level)] = h
 
     def prefetch_edge(self, size: int) -> None:
-        """Load the right-edge subtrees of a tree of this size in one query (what appends build on)."""
-        wanted: dict[int, list[int]] = {}
-        lo = 0
+        """Load the right-edge subtrees of a tree of this size (what appends build on)."""
+        keys, lo = set(), 0
         for level in range(size.bit_length() - 1, -1, -1):
             if size & (1 << level):
-                wanted.setdefault(lo + (1 << level) - 1, []).append(level)
+                keys.add((level, lo >> level))
                 lo += 1 << level
-        if not wanted:
-            return
-        q = select(t.log_leaves.c.idx, t.log_leaves.c.leaf_hash, t.log_leaves.c.nodes).where(
-            t.log_leaves.c.idx.in_(list(wanted))
-        )
-        for idx, leaf, nodes in self.conn.execute(q):
-            for level in wanted[int(idx)]:
-                h = bytes(leaf) if level == 0 else bytes(nodes or b"")[(level - 1) * 32 : level * 32]
-                self.cache[(level, int(idx) >> level)] = h
+        self.prefetch(keys)
 
 
 def append(conn: Connection, entries: Sequence[tuple[str, str, Any]]) -> list[int]:
