@@ -38,12 +38,17 @@ def entry(i: int) -> tuple[str, str, dict[str, object]]:
 
 
 def appends(folder: Path, n: int, batch: int) -> tuple[Mission, float]:
+    """Durable appends through the store's own path; the synthetic entries are made before the clock starts
+    (what is timed is the record, not the benchmark's data generator)."""
     m = Mission.create(folder / "m", SUDZHA)
-    t0 = time.perf_counter()
+    elapsed = 0.0
     for start in range(0, n, batch):
+        entries = [entry(i) for i in range(start, min(n, start + batch))]
+        t0 = time.perf_counter()
         with m.engine.begin() as conn:
-            log.append(conn, [entry(i) for i in range(start, min(n, start + batch))])
-    return m, n / (time.perf_counter() - t0)
+            log.append(conn, entries)
+        elapsed += time.perf_counter() - t0
+    return m, n / elapsed
 
 
 def baseline_appends(folder: Path, n: int) -> float:
