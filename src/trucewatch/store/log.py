@@ -63,10 +63,10 @@ class NodeReader:
                 rows.setdefault(((index + 1) << level) - 1, []).append(level)
         if not rows:
             return
-        q = select(t.log_leaves.c.idx, t.log_leaves.c.leaf_hash, t.log_leaves.c.nodes).where(
-            t.log_leaves.c.idx.in_(list(rows))
-        )
-        for idx, leaf, nodes in self.conn.execute(q):
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"SELECT idx, leaf_hash, nodes FROM log_leaves WHERE idx IN ({', '.join([mark] * len(rows))})"
+        # straight through the driver: a proof is one such query and must stay well under a millisecond
+        for idx, leaf, nodes in self.conn.exec_driver_sql(sql, tuple(rows)):
             for level in rows[int(idx)]:
                 h = bytes(leaf) if level == 0 else bytes(nodes or b"")[(level - 1) * 32 : level * 32]
                 if len(h) == 32:
