@@ -59,9 +59,6 @@ class Cluster:
         for a in {m.aspect for v in self.members for m in v.measurements}:
             self.estimates[a] = localize(self.measurements(a))
 
-    def centre(self) -> float:
-        return 0.5 * (self.t_min + self.t_max)
-
 
 def _point_cost(m: Measurement, est: Estimate) -> float:
     p = m.rough() if m.ray is None or m.ray.ranged else None

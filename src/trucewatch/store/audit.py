@@ -21,6 +21,7 @@ from trucewatch.record.tree import MemoryTree
 from trucewatch.store import log
 from trucewatch.store import schema as t
 from trucewatch.store.checkpoints import all_checkpoints, mission_verifier
+from trucewatch.store.db import chunks
 from trucewatch.store.mission import Mission
 from trucewatch.store.observations import observation_entry, quarantine_entry
 
@@ -167,8 +168,8 @@ def verify_report(mission: Mission, report: Path, verifier: str | None = None) -
         entries = json.loads(bytes(run))["data"]["incidents"]
         leaves = [int(e[2]) for e in entries]
         data = {}
-        for i in range(0, len(leaves), 500):
-            q = select(t.log_leaves.c.idx, t.log_leaves.c.data).where(t.log_leaves.c.idx.in_(leaves[i : i + 500]))
+        for part in chunks(leaves):
+            q = select(t.log_leaves.c.idx, t.log_leaves.c.data).where(t.log_leaves.c.idx.in_(part))
             data.update({int(ix): json.loads(bytes(d))["data"] for ix, d in conn.execute(q)})
         decided: dict[str, list[Decision]] = {}
         q = select(t.log_leaves.c.data).where(t.log_leaves.c.kind == "decision", t.log_leaves.c.idx < size)

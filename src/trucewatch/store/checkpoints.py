@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select
 
 from trucewatch.errors import TrucewatchError
 from trucewatch.record.errors import VerificationError
-from trucewatch.record.note import Checkpoint, Signer, add_signature, sign_note, split_note
+from trucewatch.record.note import Checkpoint, add_signature, sign_note, split_note
 from trucewatch.record.verify import verify_consistency
 from trucewatch.store import log
 from trucewatch.store import schema as t
@@ -118,7 +118,3 @@ def bundle(conn: Connection, index: int) -> dict[str, Any]:
 
 def write_bundle(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=1) + "\n")
-
-
-def signer_for(path: Path) -> Signer:
-    return read_signer(path)

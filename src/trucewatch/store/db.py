@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from trucewatch.errors import StoreError
 
 DATABASE_ENV = "TRUCEWATCH_DATABASE"
+T = TypeVar("T")
 
 
 def database_url(mission_dir: Path, explicit: str | None = None) -> str:
@@ -69,7 +70,7 @@ def migrate(engine: Engine) -> None:
         raise StoreError(f"cannot open the database: {e.orig}") from None
 
 
-def is_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+def chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+    """Slices short enough for an SQL IN list on every backend."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -15,6 +15,7 @@ from trucewatch.intake.rows import IntakeResult, RawRow, Rejection
 from trucewatch.intake.validate import content_hash, content_id
 from trucewatch.store import log
 from trucewatch.store import schema as t
+from trucewatch.store.db import chunks
 
 
 @dataclass
@@ -81,8 +82,8 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
         candidates[oid] = (row, obs, h)
     existing: dict[str, str] = {}
     ids = list(candidates)
-    for i in range(0, len(ids), 500):
-        q = select(t.observations.c.id, t.observations.c.content_hash).where(t.observations.c.id.in_(ids[i : i + 500]))
+    for part in chunks(ids):
+        q = select(t.observations.c.id, t.observations.c.content_hash).where(t.observations.c.id.in_(part))
         existing.update({r.id: r.content_hash for r in conn.execute(q)})
     new_rows: list[dict[str, Any]] = []
     for oid, (row, obs, h) in candidates.items():
@@ -128,8 +129,8 @@ def store_rejections(conn: Connection, rejected: list[Rejection], who: str) -> i
     rows = {quarantine_id(r): r for r in rejected}
     have = set()
     keys = list(rows)
-    for i in range(0, len(keys), 500):
-        have |= set(conn.execute(select(t.quarantine.c.id).where(t.quarantine.c.id.in_(keys[i : i + 500]))).scalars())
+    for part in chunks(keys):
+        have |= set(conn.execute(select(t.quarantine.c.id).where(t.quarantine.c.id.in_(part))).scalars())
     new = [
         {"id": k, "file": r.file[:500], "line": r.line, "field": r.field[:200], "reason": r.reason, "raw": r.raw,
          "created_at": now, "created_by": who}
@@ -156,8 +157,8 @@ def effective_observations(conn: Connection) -> list[Observation]:
 
 def observations_by_id(conn: Connection, ids: list[str]) -> dict[str, Observation]:
     out: dict[str, Observation] = {}
-    for i in range(0, len(ids), 500):
-        q = select(t.observations.c.payload).where(t.observations.c.id.in_(ids[i : i + 500]))
+    for part in chunks(ids):
+        q = select(t.observations.c.payload).where(t.observations.c.id.in_(part))
         for (payload,) in conn.execute(q):
             o = Observation.model_validate_json(payload)
             out[o.id] = o

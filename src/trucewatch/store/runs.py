@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select
 from trucewatch.domain.results import Decision, Finding, Incident
 from trucewatch.store import log
 from trucewatch.store import schema as t
+from trucewatch.store.db import chunks
 
 
 def latest_run(conn: Connection) -> int | None:
@@ -44,9 +45,9 @@ def save_run(conn: Connection, incidents: list[Incident], findings: list[Finding
     if rows:
         known: set[str] = set()
         hashes = [r["content_hash"] for r in rows]
-        for i in range(0, len(hashes), 500):
+        for part in chunks(hashes):
             q = select(t.findings.c.content_hash).where(
-                t.findings.c.content_hash.in_(hashes[i : i + 500]), t.findings.c.leaf_index.is_not(None)
+                t.findings.c.content_hash.in_(part), t.findings.c.leaf_index.is_not(None)
             )
             known |= set(conn.execute(q).scalars())
         fresh = [r for r in rows if r["content_hash"] not in known]
@@ -57,9 +58,9 @@ def save_run(conn: Connection, incidents: list[Incident], findings: list[Finding
         # which finding leaf each incident's finding sits at, so reports can be recomputed from the record
         leaf_of = {r["content_hash"]: r["leaf_index"] for r in fresh}
         missing = [r["content_hash"] for r in rows if r["content_hash"] not in leaf_of]
-        for i in range(0, len(missing), 500):
+        for part in chunks(missing):
             q = select(t.findings.c.content_hash, t.findings.c.leaf_index).where(
-                t.findings.c.content_hash.in_(missing[i : i + 500]), t.findings.c.leaf_index.is_not(None)
+                t.findings.c.content_hash.in_(part), t.findings.c.leaf_index.is_not(None)
             )
             leaf_of.update({h: int(ix) for h, ix in conn.execute(q)})
     else:
