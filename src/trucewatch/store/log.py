@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 
 from trucewatch.record.canonical import canonical
-from trucewatch.record.hashing import leaf_hash, node_hash
 from trucewatch.record.tree import consistency_path, inclusion_path, tree_root
 from trucewatch.store import schema as t
 
@@ -88,25 +88,32 @@ def append(conn: Connection, entries: Sequence[tuple[str, str, Any]]) -> list[in
         return []
     _lock(conn)
     size = tree_size(conn)
+    edge = _right_edge(conn, size)
+    sha256, rows = hashlib.sha256, []
+    for idx, (kind, ref, data) in enumerate(entries, start=size):
+        raw = entry_bytes(kind, ref, data)
+        h = leaf = sha256(b"\x00" + raw).digest()
+        completed, i = b"", idx
+        while i & 1:  # each trailing 1 bit of the index closes one complete subtree
+            h = sha256(b"\x01" + edge.pop() + h).digest()
+            completed += h
+            i >>= 1
+        edge.append(h)
+        rows.append((idx, kind, ref[:200], raw, leaf, completed or None))
+    _insert_many(conn, "log_leaves", ("idx", "kind", "ref", "data", "leaf_hash", "nodes"), rows)
+    return list(range(size, size + len(entries)))
+
+
+def _right_edge(conn: Connection, size: int) -> list[bytes]:
+    """The complete subtrees a tree of this size ends with, largest first: all an append builds on."""
     nodes = NodeReader(conn)
     nodes.prefetch_edge(size)
-    cache = nodes.cache
-    rows = []
-    for offset, (kind, ref, data) in enumerate(entries):
-        idx = size + offset
-        raw = entry_bytes(kind, ref, data)
-        h = leaf_hash(raw)
-        cache[(0, idx)] = h
-        completed = b""
-        level, i = 0, idx
-        while i & 1:
-            parent = node_hash(cache[(level, i - 1)], cache[(level, i)])
-            level, i = level + 1, i >> 1
-            cache[(level, i)] = parent
-            completed += parent
-        rows.append((idx, kind, ref[:200], raw, h, completed or None))
-    _insert_many(conn, "log_leaves", ("idx", "kind", "ref", "data", "leaf_hash", "nodes"), rows)
-    return [size + k for k in range(len(entries))]
+    edge, lo = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size & (1 << level):
+            edge.append(nodes(level, lo >> level))
+            lo += 1 << level
+    return edge
 
 
 def _insert_many(conn: Connection, table: str, cols: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:

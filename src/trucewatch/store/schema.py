@@ -144,7 +144,8 @@ publications = Table(
 log_leaves = Table(
     "log_leaves",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    # INTEGER on SQLite makes the leaf index the rowid itself (one B-tree per append, not table + index)
+    Column("idx", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
     Column("kind", String(40), nullable=False),
     Column("ref", String(200), nullable=False),
     Column("data", LargeBinary, nullable=False),
