@@ -129,11 +129,13 @@ def content_id(obs: Observation) -> str:
     """A stable id: the client's own id when given, else a hash of the content."""
     if obs.client_id:
         return obs.client_id
-    payload = obs.model_dump(mode="json", exclude={"id"})
-    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-    return f"h-{digest[:24]}"
+    return f"h-{content_hash(obs)[:24]}"
 
 
 def content_hash(obs: Observation) -> str:
-    payload = obs.model_dump(mode="json", exclude={"id"})
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return hash_content(obs.model_dump(mode="json", exclude={"id"}))
+
+
+def hash_content(content: dict[str, Any]) -> str:
+    """SHA-256 of an observation's JSON dump without its id (the form stored hashes were made from)."""
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()

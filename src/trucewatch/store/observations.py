@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, func, insert, select
 
 from trucewatch.domain.observation import Observation
 from trucewatch.intake.rows import IntakeResult, RawRow, Rejection
-from trucewatch.intake.validate import content_hash, content_id
+from trucewatch.intake.validate import hash_content
 from trucewatch.store import log
 from trucewatch.store import schema as t
 from trucewatch.store.db import chunks
@@ -33,12 +34,13 @@ def quarantine_id(r: Rejection) -> str:
     return h.hexdigest()[:32]
 
 
-def observation_entry(row: dict[str, Any]) -> dict[str, Any]:
-    """What the record holds for an observation; recomputed from the row to detect tampering."""
+def observation_entry(row: dict[str, Any], payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the record holds for an observation; recomputed from the row to detect tampering.
+    `payload` is the row's payload already parsed, when the caller has it."""
     return {
         "id": row["id"],
         "content_hash": row["content_hash"],
-        "payload": json.loads(row["payload"]),
+        "payload": json.loads(row["payload"]) if payload is None else payload,
         "source_file": row["source_file"],
         "source_line": row["source_line"],
         "imported_by": row["imported_by"],
@@ -62,9 +64,11 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
     summary = ImportSummary()
     now = datetime.now(UTC)
     rejected = list(result.rejected)
-    candidates: dict[str, tuple[RawRow, Observation, str]] = {}
+    candidates: dict[str, tuple[RawRow, Observation, str, dict[str, Any]]] = {}
     for row, obs in result.accepted:
-        oid, h = content_id(obs), content_hash(obs)
+        content = obs.model_dump(mode="json", exclude={"id"})  # dumped once: hash, id, payload and record
+        h = hash_content(content)
+        oid = obs.client_id or f"h-{h[:24]}"  # content_id(), from the same dump
         if oid in candidates:
             if candidates[oid][2] != h:
                 rejected.append(
@@ -79,14 +83,15 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
             else:
                 summary.unchanged += 1
             continue
-        candidates[oid] = (row, obs, h)
+        candidates[oid] = (row, obs, h, content)
     existing: dict[str, str] = {}
     ids = list(candidates)
     for part in chunks(ids):
         q = select(t.observations.c.id, t.observations.c.content_hash).where(t.observations.c.id.in_(part))
         existing.update({r.id: r.content_hash for r in conn.execute(q)})
     new_rows: list[dict[str, Any]] = []
-    for oid, (row, obs, h) in candidates.items():
+    entries: list[tuple[str, str, dict[str, Any]]] = []
+    for oid, (row, obs, h, content) in candidates.items():
         if oid in existing:
             if existing[oid] == h:
                 summary.unchanged += 1
@@ -104,14 +109,15 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
                     )
                 )
                 continue
-        stored = obs.model_copy(update={"id": oid})
+        payload = {"id": oid, **content}
         new_rows.append({
-            "id": oid, "content_hash": h, "payload": stored.model_dump_json(), "observed_at": obs.observed_at,
+            "id": oid, "content_hash": h, "payload": orjson.dumps(payload).decode(), "observed_at": obs.observed_at,
             "type": obs.type.value, "source_kind": obs.source_kind.value, "supersedes": obs.supersedes,
             "source_file": row.file[:500], "source_line": row.line, "imported_at": now, "imported_by": who,
         })  # fmt: skip
+        entries.append(("observation", oid, observation_entry(new_rows[-1], payload)))
     if new_rows:
-        idx = log.append(conn, [("observation", r["id"], observation_entry(r)) for r in new_rows])
+        idx = log.append(conn, entries)
         for r, i in zip(new_rows, idx, strict=True):
             r["leaf_index"] = i
         conn.execute(insert(t.observations), new_rows)
