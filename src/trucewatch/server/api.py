@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
-import uuid
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse, Response
@@ -101,8 +103,13 @@ def _intake(st: State, items: list[Any], user: User, force: dict[str, Any], sour
     return res
 
 
-async def _submit(st: State, items: list[Any], user: User, force: dict[str, Any]) -> SubmitResult:
-    source = f"api:{user.name}:{uuid.uuid4().hex[:12]}"  # names the request in quarantine
+# names each request in quarantine: random per server process, then counted (no system call per request)
+_REQUEST_PREFIX = os.urandom(4).hex()
+_request_numbers = itertools.count(1)
+
+
+async def _submit(st: State, items: list[Any], user: User, force: dict[str, Any]) -> Response:
+    source = f"api:{user.name}:{_REQUEST_PREFIX}-{next(_request_numbers)}"
     if len(items) > 50:  # validating a big batch would stall the event loop
         res = await _threaded(_intake, st, items, user, force, source)
     else:
@@ -112,13 +119,16 @@ async def _submit(st: State, items: list[Any], user: User, force: dict[str, Any]
     if not res.accepted and rejected:
         raise ApiError(422, f"no observation accepted; first problem: {rejected[0]['field']}: {rejected[0]['reason']}",
                        rejected=rejected)  # fmt: skip
-    return SubmitResult(received=len(items), stored=summary.new, unchanged=summary.unchanged, rejected=rejected)
+    out = {"ok": True, "received": len(items), "stored": summary.new, "unchanged": summary.unchanged,
+           "rejected": rejected}  # fmt: skip
+    # the SubmitResult shape, written directly: the busiest route skips re-validating its own answer
+    return Response(orjson.dumps(out), media_type="application/json")
 
 
 @router.post("/observations", response_model=SubmitResult, tags=["intake"],
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": OBSERVATION_SCHEMA}}}})  # fmt: skip
-async def submit_observations(request: Request, user: User = Depends(caller)) -> SubmitResult:
+async def submit_observations(request: Request, user: User = Depends(caller)) -> Response:
     """Submit one observation or a batch (monitors, analysts, chief). Idempotent by client_id."""
     require(user, "monitor", "analyst", "chief")
     items = _items(await _json(request))
@@ -131,7 +141,7 @@ async def submit_observations(request: Request, user: User = Depends(caller)) ->
 @router.post("/complaints", response_model=SubmitResult, tags=["intake"],
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": OBSERVATION_SCHEMA}}}})  # fmt: skip
-async def submit_complaints(request: Request, user: User = Depends(caller)) -> SubmitResult:
+async def submit_complaints(request: Request, user: User = Depends(caller)) -> Response:
     """A party liaison files complaints; source and alleging party are set from the token."""
     require(user, "party")
     items = _items(await _json(request))

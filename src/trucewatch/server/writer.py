@@ -52,7 +52,8 @@ class GroupWriter:
 
         fut: Future[Any] = Future()
         self.jobs.put((job, fut))
-        return await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+        async with asyncio.timeout(timeout):  # cheaper than wait_for, which wraps the wait in a task
+            return await asyncio.wrap_future(fut)
 
     def close(self) -> None:
         self.jobs.put(None)
