@@ -1,6 +1,7 @@
 """Load benchmark of the mission server. Prints one JSON object.
 
-Starts `trucewatch serve` as its own process on a fresh mission, then:
+Starts `trucewatch serve --workers N` (default 2: one process per core of this machine) as its own process on
+a fresh mission, then:
 1. batch phase: --clients concurrent clients post batches of --batch observations for --seconds;
 2. single phase: the same number of clients post one observation per request for --seconds, each
    client one request every --interval seconds (a field monitor's pace; 0 = as fast as possible),
@@ -68,7 +69,8 @@ class Connection:
 
 
 async def phase(port: int, token: str, clients: int, seconds: float, batch: int, when: str, tag: str,
-                acked: list[str], latencies: list[float], interval: float = 0.0) -> None:  # fmt: skip
+                acked: list[str], latencies: list[float], failed: list[int],
+                interval: float = 0.0) -> None:  # fmt: skip
     """Each client posts as fast as it can (interval 0), or one request every `interval` seconds."""
     deadline = time.perf_counter() + seconds
 
@@ -85,6 +87,8 @@ async def phase(port: int, token: str, clients: int, seconds: float, batch: int,
             latencies.append(time.perf_counter() - t0)
             if status == 200 and json.loads(data)["stored"] == len(ids):
                 acked.extend(ids)
+            else:
+                failed.append(status)
             n += batch
             if interval:
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - t0)))
@@ -100,6 +104,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--database", default=None)
+    ap.add_argument("--workers", type=int, default=2, help="server processes (trucewatch serve --workers)")
     ap.add_argument(
         "--interval",
         type=float,
@@ -114,20 +119,20 @@ def main() -> None:
         with m.engine.begin() as conn:
             token = add_user(conn, "load-monitor", "monitor", None, m.agreement.party_ids)
         when = (m.agreement.start + timedelta(hours=12)).isoformat()
-        proc = start_server(tmp / "m", args.port, args.database)
+        proc = start_server(tmp / "m", args.port, args.database, workers=args.workers)
         try:
             batch_acked: list[str] = []
             batch_lat: list[float] = []
+            failed: list[int] = []
             t0 = time.perf_counter()
-            asyncio.run(
-                phase(args.port, token, args.clients, args.seconds, args.batch, when, "b", batch_acked, batch_lat)
-            )
+            asyncio.run(phase(args.port, token, args.clients, args.seconds, args.batch, when, "b", batch_acked,
+                              batch_lat, failed))  # fmt: skip
             batch_rate = len(batch_acked) / (time.perf_counter() - t0)
             single_acked: list[str] = []
             single_lat: list[float] = []
             t1 = time.perf_counter()
             asyncio.run(phase(args.port, token, args.clients, args.seconds, 1, when, "s", single_acked, single_lat,
-                              args.interval))  # fmt: skip
+                              failed, args.interval))  # fmt: skip
             single_rate = len(single_lat) / (time.perf_counter() - t1)
         finally:
             proc.terminate()
@@ -140,6 +145,8 @@ def main() -> None:
         print(json.dumps({
             "database": "postgresql" if args.database else "sqlite",
             "clients": args.clients,
+            "workers": args.workers,
+            "failed_requests": len(failed),
             "accepted": accepted,
             "stored": stored,
             "duplicates": stored - distinct,

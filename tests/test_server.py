@@ -188,6 +188,44 @@ def test_revoked_and_expired_tokens_are_refused(served: Served) -> None:
     assert r.status_code == 401 and "revoked" in r.json()["error"]
 
 
+def test_concurrent_requests_share_one_token_lookup_and_revocation_still_lands(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import time
+
+    import httpx
+
+    from trucewatch.server import deps
+    from trucewatch.store.users import revoke_user
+
+    lookups: list[str] = []
+    real = deps._lookup
+
+    def counting(st: deps.State, token: str) -> object:
+        lookups.append(token)
+        time.sleep(0.05)  # a slow store: every request below arrives while the lookup runs
+        return real(st, token)
+
+    monkeypatch.setattr(deps, "_lookup", counting)
+    monkeypatch.setattr(deps, "TOKEN_CACHE_SECONDS", 0.5)
+    app = served.client.app
+    h = served.headers("mediator")
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            rs = await asyncio.gather(*(c.get("/api/v1/me", headers=h) for _ in range(20)))
+        return [r.status_code for r in rs]
+
+    assert asyncio.run(burst()) == [200] * 20
+    assert len(lookups) == 1
+    with served.mission.engine.begin() as conn:
+        revoke_user(conn, "mediator-1")
+    time.sleep(0.6)
+    assert set(asyncio.run(burst())) == {401}
+    assert len(lookups) == 2
+
+
 def test_checkpoint_and_proofs_respect_roles(served: Served) -> None:
     served.client.post("/api/v1/publish", headers=served.headers("chief"))
     note = served.client.get("/api/v1/checkpoint").text

@@ -20,6 +20,13 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     database: str | None = DatabaseOpt,
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes sharing the port (one per core; each commits in groups, the store serialises them).",
+    ),
 ) -> None:
     """Serve the HTTP API (/api/v1, /openapi.json) and the offline dashboard (/)."""
     import uvicorn
@@ -31,7 +38,7 @@ def serve(
     # started by import string: the command line never imports the server package
     # uvloop and httptools: the event loop and HTTP parser in C, about half the server's per-request cost
     uvicorn.run("trucewatch.server.app:from_environment", factory=True, host=host, port=port, log_level="warning",
-                loop="uvloop", http="httptools", access_log=False)  # fmt: skip
+                loop="uvloop", http="httptools", access_log=False, workers=workers)  # fmt: skip
 
 
 @users_app.command("add")

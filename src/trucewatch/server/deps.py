@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -20,15 +21,17 @@ PUBLIC = User(name="public", role="public", party=None)
 class State:
     mission: Mission
     writer: GroupWriter
+    # token -> (when looked up, the lookup): see `caller`
+    tokens: dict[str, tuple[float, asyncio.Future[User | None]]] = field(default_factory=dict)
 
 
 def state(request: Request) -> State:
     return request.app.state.tw  # type: ignore[no-any-return]
 
 
-# Token lookups are cached briefly; a revocation takes effect within this many seconds.
+# Token lookups are cached briefly; a revocation takes effect within this many seconds. Each entry holds the
+# lookup's future, so requests arriving together while it runs share one query instead of each starting one.
 TOKEN_CACHE_SECONDS = 2.0
-_cache: dict[str, tuple[float, User | None]] = {}
 
 
 def _lookup(st: State, token: str) -> User | None:
@@ -45,14 +48,21 @@ async def caller(request: Request) -> User:
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "Authorization must be 'Bearer <token>'")
     now = time.monotonic()
-    hit = _cache.get(token)
+    st = state(request)
+    cache = st.tokens
+    hit = cache.get(token)
     if hit is None or now - hit[0] > TOKEN_CACHE_SECONDS:
-        user = await run_in_threadpool(_lookup, state(request), token)
-        if len(_cache) > 10_000:
-            _cache.clear()
-        _cache[token] = (now, user)
+        if len(cache) > 10_000:
+            cache.clear()
+        lookup = asyncio.ensure_future(run_in_threadpool(_lookup, st, token))
+        cache[token] = (now, lookup)
+        try:
+            user = await asyncio.shield(lookup)  # one caller giving up must not cancel the others' lookup
+        except BaseException:
+            cache.pop(token, None)  # a failed lookup is not remembered
+            raise
     else:
-        user = hit[1]
+        user = await asyncio.shield(hit[1])
     if user is None:
         raise ApiError(401, "token unknown, expired or revoked")
     return user

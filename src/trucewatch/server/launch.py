@@ -11,12 +11,15 @@ import httpx
 
 
 def start_server(
-    folder: Path, port: int, database: str | None = None, timeout: float = 15.0
+    folder: Path, port: int, database: str | None = None, timeout: float = 15.0, workers: int = 1
 ) -> subprocess.Popen[bytes]:
+    """The server runs in its own process group: `os.killpg(proc.pid, …)` reaches every worker."""
     args = [sys.executable, "-m", "trucewatch.cli", "serve", str(folder), "--port", str(port)]
     if database:
         args += ["--database", database]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if workers > 1:
+        args += ["--workers", str(workers)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

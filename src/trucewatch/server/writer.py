@@ -6,6 +6,7 @@ a crash; gathering many submissions per fsync keeps latency low under load.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -13,6 +14,11 @@ from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, SQLite's own busy wait is all
+    fcntl = None  # type: ignore[assignment]
 
 from trucewatch.intake.rows import IntakeResult
 from trucewatch.store.observations import ImportSummary, store_intake
@@ -37,6 +43,7 @@ class GroupWriter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.jobs: queue.Queue[tuple[Job, Future[Any]] | None] = queue.Queue()
+        self.turns = WriterTurns.for_engine(engine)
         self.thread = threading.Thread(target=self._loop, name="trucewatch-writer", daemon=True)
         self.thread.start()
 
@@ -64,17 +71,18 @@ class GroupWriter:
             first = self.jobs.get()
             if first is None:
                 return
-            group = [first]
-            while len(group) < MAX_GROUP:
-                try:
-                    nxt = self.jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self.jobs.put(None)
-                    break
-                group.append(nxt)
-            self._run(group)
+            with self.turns:  # gather what arrived while another worker process held the store
+                group = [first]
+                while len(group) < MAX_GROUP:
+                    try:
+                        nxt = self.jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        self.jobs.put(None)
+                        break
+                    group.append(nxt)
+                self._run(group)
 
     def _run(self, group: list[tuple[Job, Future[Any]]]) -> None:
         results: list[Any] = []
@@ -94,6 +102,34 @@ class GroupWriter:
             return
         for (_, fut), res in zip(group, results, strict=True):
             fut.set_result(res)
+
+
+class WriterTurns:
+    """Takes turns at an SQLite store between the server's worker processes.
+
+    SQLite lets one transaction write at a time, and a process that finds the store busy polls for it with
+    growing sleeps (up to 100 ms each): tens of milliseconds of latency added for nothing. An exclusive
+    `flock` on a file beside the database queues the workers' writers in the kernel instead, which wakes
+    the next one the moment the lock is released. PostgreSQL needs no such help.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else None
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> WriterTurns:
+        db = engine.url.database
+        if engine.dialect.name != "sqlite" or not db or db == ":memory:" or fcntl is None:
+            return cls(None)
+        return cls(db + ".writers")
+
+    def __enter__(self) -> None:
+        if self.fd is not None and fcntl is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None and fcntl is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def _merged_intake(conn: Connection, jobs: list[Any]) -> dict[int, ImportSummary]:
