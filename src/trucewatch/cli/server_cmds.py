@@ -29,16 +29,14 @@ def serve(
     ),
 ) -> None:
     """Serve the HTTP API (/api/v1, /openapi.json) and the offline dashboard (/)."""
-    import uvicorn
-
     open_mission(dir, database)  # fail here, with a clear message, before the server starts
     os.environ["TRUCEWATCH_MISSION"] = str(dir.resolve())
     if database:
         os.environ["TRUCEWATCH_DATABASE"] = database
-    # started by import string: the command line never imports the server package
-    # uvloop and httptools: the event loop and HTTP parser in C, about half the server's per-request cost
-    uvicorn.run("trucewatch.server.app:from_environment", factory=True, host=host, port=port, log_level="warning",
-                loop="uvloop", http="httptools", access_log=False, workers=workers)  # fmt: skip
+    # the app itself is started by import string in the worker processes
+    from trucewatch.server.workers import serve as run_workers
+
+    run_workers(host, port, workers)
 
 
 @users_app.command("add")

@@ -11,6 +11,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -21,7 +22,7 @@ except ImportError:  # not on Windows: there, SQLite's own busy wait is all
     fcntl = None  # type: ignore[assignment]
 
 from trucewatch.intake.rows import IntakeResult
-from trucewatch.store.observations import ImportSummary, store_intake
+from trucewatch.store.observations import ImportSummary, PreparedIntake, merge_prepared, prepare_intake, store_prepared
 
 MAX_GROUP = 256
 
@@ -31,9 +32,15 @@ class IntakeJob:
 
     def __init__(self, result: IntakeResult, who: str, source: str) -> None:
         self.result, self.who, self.source = result, who, source
+        self.prepared: PreparedIntake | None = None
+
+    def prepare(self) -> PreparedIntake:
+        if self.prepared is None:
+            self.prepared = prepare_intake(self.result, self.who)
+        return self.prepared
 
     def __call__(self, conn: Connection) -> ImportSummary:
-        return store_intake(conn, self.result, self.who)
+        return store_prepared(conn, self.prepare())
 
 
 Job = Callable[[Connection], Any]
@@ -71,18 +78,24 @@ class GroupWriter:
             first = self.jobs.get()
             if first is None:
                 return
-            with self.turns:  # gather what arrived while another worker process held the store
-                group = [first]
-                while len(group) < MAX_GROUP:
-                    try:
-                        nxt = self.jobs.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        self.jobs.put(None)
-                        break
-                    group.append(nxt)
+            group = self._gather([first])
+            _prepare(group)  # encoding and hashing need no turn at the store: done while another has it
+            with self.turns:
+                group = self._gather(group)  # and what arrived while waiting for the turn
+                _prepare(group)
                 self._run(group)
+
+    def _gather(self, group: list[tuple[Job, Future[Any]]]) -> list[tuple[Job, Future[Any]]]:
+        while len(group) < MAX_GROUP:
+            try:
+                nxt = self.jobs.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                self.jobs.put(None)
+                break
+            group.append(nxt)
+        return group
 
     def _run(self, group: list[tuple[Job, Future[Any]]]) -> None:
         results: list[Any] = []
@@ -132,18 +145,22 @@ class WriterTurns:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
+def _prepare(group: list[tuple[Job, Future[Any]]]) -> None:
+    for job, _ in group:
+        if isinstance(job, IntakeJob) and job.prepared is None:
+            # a failure is left for the store pass, which isolates and reports the failing submission
+            with suppress(Exception):
+                job.prepare()
+
+
 def _merged_intake(conn: Connection, jobs: list[Any]) -> dict[int, ImportSummary]:
     """Store the observations of many requests in one pass per user, then split the summary per request."""
     out: dict[int, ImportSummary] = {}
     by_user: dict[str, list[IntakeJob]] = {}
     for job in jobs:
         by_user.setdefault(job.who, []).append(job)
-    for who, user_jobs in by_user.items():
-        merged = IntakeResult()
-        for job in user_jobs:
-            merged.accepted += job.result.accepted
-            merged.rejected += job.result.rejected
-        summary = store_intake(conn, merged, who)
+    for user_jobs in by_user.values():
+        summary = store_prepared(conn, merge_prepared([job.prepare() for job in user_jobs]))
         new = set(summary.new_ids)
         for job in user_jobs:
             mine = [r for r in summary.rejected if r.file == job.source]

@@ -84,14 +84,19 @@ class NodeReader:
 
 def append(conn: Connection, entries: Sequence[tuple[str, str, Any]]) -> list[int]:
     """Append (kind, ref, data) entries; return their leaf indexes. Runs inside the caller's transaction."""
+    return append_encoded(conn, [(kind, ref, entry_bytes(kind, ref, data)) for kind, ref, data in entries])
+
+
+def append_encoded(conn: Connection, entries: Sequence[tuple[str, str, bytes]]) -> list[int]:
+    """The same for entries already encoded by `entry_bytes` (so the encoding can happen before the
+    transaction that appends them)."""
     if not entries:
         return []
     _lock(conn)
     size = tree_size(conn)
     edge = _right_edge(conn, size)
     sha256, rows = hashlib.sha256, []
-    for idx, (kind, ref, data) in enumerate(entries, start=size):
-        raw = entry_bytes(kind, ref, data)
+    for idx, (kind, ref, raw) in enumerate(entries, start=size):
         h = leaf = sha256(b"\x00" + raw).digest()
         completed, i = b"", idx
         while i & 1:  # each trailing 1 bit of the index closes one complete subtree

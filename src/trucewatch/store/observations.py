@@ -34,13 +34,12 @@ def quarantine_id(r: Rejection) -> str:
     return h.hexdigest()[:32]
 
 
-def observation_entry(row: dict[str, Any], payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the record holds for an observation; recomputed from the row to detect tampering.
-    `payload` is the row's payload already parsed, when the caller has it."""
+def observation_entry(row: dict[str, Any]) -> dict[str, Any]:
+    """What the record holds for an observation; recomputed from the row to detect tampering."""
     return {
         "id": row["id"],
         "content_hash": row["content_hash"],
-        "payload": json.loads(row["payload"]) if payload is None else payload,
+        "payload": json.loads(row["payload"]),
         "source_file": row["source_file"],
         "source_line": row["source_line"],
         "imported_by": row["imported_by"],
@@ -59,39 +58,81 @@ def quarantine_entry(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSummary:
-    """Insert new observations and rejections; the same input twice changes nothing."""
-    summary = ImportSummary()
-    now = datetime.now(UTC)
-    rejected = list(result.rejected)
-    candidates: dict[str, tuple[RawRow, Observation, str, dict[str, Any]]] = {}
+@dataclass
+class PreparedIntake:
+    """What storing an intake result needs that no database can change: ids, hashes, payloads and the
+    exact bytes of each record entry. Made before the writer takes its turn at the store."""
+
+    who: str
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    # id -> (row, observation, content hash, payload JSON, record entry bytes)
+    candidates: dict[str, tuple[RawRow, Observation, str, str, bytes]] = field(default_factory=dict)
+
+    def add(self, oid: str, row: RawRow, h: str, item: tuple[RawRow, Observation, str, str, bytes]) -> None:
+        """A candidate, unless the same id came earlier in this input (same content: unchanged)."""
+        if oid in self.candidates:
+            if self.candidates[oid][2] != h:
+                self.rejected.append(Rejection(row.file, row.line, "client_id",
+                                               f"id {oid!r} appears earlier in this input with different content",
+                                               row.raw))  # fmt: skip
+            else:
+                self.unchanged += 1
+            return
+        self.candidates[oid] = item
+
+
+def prepare_intake(result: IntakeResult, who: str) -> PreparedIntake:
+    prep = PreparedIntake(who, rejected=list(result.rejected))
     for row, obs in result.accepted:
         content = obs.model_dump(mode="json", exclude={"id"})  # dumped once: hash, id, payload and record
         h = hash_content(content)
         oid = obs.client_id or f"h-{h[:24]}"  # content_id(), from the same dump
-        if oid in candidates:
-            if candidates[oid][2] != h:
-                rejected.append(
-                    Rejection(
-                        row.file,
-                        row.line,
-                        "client_id",
-                        f"id {oid!r} appears earlier in this input with different content",
-                        row.raw,
-                    )
-                )
-            else:
-                summary.unchanged += 1
+        if oid in prep.candidates:
+            prep.add(oid, row, h, prep.candidates[oid])
             continue
-        candidates[oid] = (row, obs, h, content)
+        payload = {"id": oid, **content}
+        entry = {
+            "id": oid,
+            "content_hash": h,
+            "payload": payload,
+            "source_file": row.file[:500],
+            "source_line": row.line,
+            "imported_by": who,
+        }  # observation_entry() of the row stored below
+        prep.add(oid, row, h, (row, obs, h, orjson.dumps(payload).decode(), log.entry_bytes("observation", oid, entry)))
+    return prep
+
+
+def merge_prepared(preps: list[PreparedIntake]) -> PreparedIntake:
+    """Several requests of one user stored as one input (duplicates across them are caught as within one)."""
+    out = PreparedIntake(preps[0].who)
+    for p in preps:
+        out.unchanged += p.unchanged
+        out.rejected += p.rejected
+        for oid, item in p.candidates.items():
+            out.add(oid, item[0], item[2], item)
+    return out
+
+
+def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSummary:
+    """Insert new observations and rejections; the same input twice changes nothing."""
+    return store_prepared(conn, prepare_intake(result, who))
+
+
+def store_prepared(conn: Connection, prep: PreparedIntake) -> ImportSummary:
+    summary = ImportSummary(unchanged=prep.unchanged)
+    now = datetime.now(UTC)
+    rejected = list(prep.rejected)
+    candidates = prep.candidates
     existing: dict[str, str] = {}
     ids = list(candidates)
     for part in chunks(ids):
         q = select(t.observations.c.id, t.observations.c.content_hash).where(t.observations.c.id.in_(part))
         existing.update({r.id: r.content_hash for r in conn.execute(q)})
     new_rows: list[dict[str, Any]] = []
-    entries: list[tuple[str, str, dict[str, Any]]] = []
-    for oid, (row, obs, h, content) in candidates.items():
+    entries: list[tuple[str, str, bytes]] = []
+    for oid, (row, obs, h, payload, entry) in candidates.items():
         if oid in existing:
             if existing[oid] == h:
                 summary.unchanged += 1
@@ -109,22 +150,21 @@ def store_intake(conn: Connection, result: IntakeResult, who: str) -> ImportSumm
                     )
                 )
                 continue
-        payload = {"id": oid, **content}
         new_rows.append({
-            "id": oid, "content_hash": h, "payload": orjson.dumps(payload).decode(), "observed_at": obs.observed_at,
+            "id": oid, "content_hash": h, "payload": payload, "observed_at": obs.observed_at,
             "type": obs.type.value, "source_kind": obs.source_kind.value, "supersedes": obs.supersedes,
-            "source_file": row.file[:500], "source_line": row.line, "imported_at": now, "imported_by": who,
+            "source_file": row.file[:500], "source_line": row.line, "imported_at": now, "imported_by": prep.who,
         })  # fmt: skip
-        entries.append(("observation", oid, observation_entry(new_rows[-1], payload)))
+        entries.append(("observation", oid, entry))
     if new_rows:
-        idx = log.append(conn, entries)
+        idx = log.append_encoded(conn, entries)
         for r, i in zip(new_rows, idx, strict=True):
             r["leaf_index"] = i
         conn.execute(insert(t.observations), new_rows)
     summary.new = len(new_rows)
     summary.new_ids = [r["id"] for r in new_rows]
     summary.rejected = rejected
-    store_rejections(conn, rejected, who)
+    store_rejections(conn, rejected, prep.who)
     return summary
 
 
