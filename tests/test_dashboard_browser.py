@@ -17,10 +17,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Served]]:
-    s = make_served(tmp_path_factory.mktemp("dash"), None)
+def site(tmp_path_factory: pytest.TempPathFactory, module_database: str | None) -> Iterator[tuple[str, Served]]:
+    s = make_served(tmp_path_factory.mktemp("dash"), module_database)
     s.client.post("/api/v1/publish", headers=s.headers("chief"))
-    with live(create_app(s.dir)) as base:
+    with live(create_app(s.dir, module_database)) as base:
         yield base, s
 
 

@@ -9,9 +9,21 @@ from pathlib import Path
 import pytest
 
 
+def _on(database: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command of the test stores into this backend (None: the embedded SQLite file)."""
+    if database:
+        monkeypatch.setenv("TRUCEWATCH_DATABASE", database)
+
+
+def _stored_in(d: Path, database: str | None) -> None:
+    assert (d / "trucewatch.db").exists() == (database is None), "the commands used the wrong store"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12])
-def test_thirty_day_scenario_meets_the_accuracy_thresholds(cli, tmp_path: Path, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_thirty_day_scenario_meets_the_accuracy_thresholds(cli, tmp_path: Path, seed: int, database: str | None,  # type: ignore[no-untyped-def]
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    _on(database, monkeypatch)
     d = tmp_path / "m"
     assert cli("scenario", d, "--seed", seed).code == 0
     assert cli("import", d, d / "inputs" / "observations.csv").code == 0
@@ -27,6 +39,7 @@ def test_thirty_day_scenario_meets_the_accuracy_thresholds(cli, tmp_path: Path, 
     assert set(res["violations_true"]) == {"A", "B"}
     # the simulated parties violate at different rates, and the findings see the difference
     assert res["violations_found"]["B"] > res["violations_found"]["A"]
+    _stored_in(d, database)
 
 
 def test_evaluate_needs_a_truth_file(cli, mission: Path) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +48,9 @@ def test_evaluate_needs_a_truth_file(cli, mission: Path) -> None:  # type: ignor
 
 
 @pytest.mark.slow
-def test_demo_writes_self_contained_reports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_writes_self_contained_reports(cli, tmp_path: Path, database: str | None,  # type: ignore[no-untyped-def]
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    _on(database, monkeypatch)
     d = tmp_path / "demo"
     r = cli("demo", d, "--days", "5")
     assert r.code == 0
@@ -53,6 +68,7 @@ def test_demo_writes_self_contained_reports(cli, tmp_path: Path) -> None:  # typ
     # every incident row links to its observations
     for inc in re.findall(r'<tr id="(I-[0-9a-f]+)">', html):
         assert f'id="obs-{inc}"' in html
+    _stored_in(d, database)
 
 
 def test_exports_are_deterministic_and_formula_safe(cli, scenario_copy: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +101,9 @@ def test_exports_are_deterministic_and_formula_safe(cli, scenario_copy: Path, tm
 
 
 @pytest.mark.slow
-def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path, database: str | None,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    _on(database, monkeypatch)
     d = tmp_path / "m"
     assert cli("scenario", d, "--days", "20", "--seed", "4").code == 0
     assert cli("import", d, d / "inputs" / "observations.csv").code == 0
@@ -95,3 +113,4 @@ def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path) -> N
     assert cli("run", d).code == 0
     assert cli("export", d, "--format", "csv", "--out", tmp_path / "one.csv").code == 0
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    _stored_in(d, database)

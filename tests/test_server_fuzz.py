@@ -19,10 +19,10 @@ from .server_fixtures import make_served
 pytestmark = pytest.mark.slow
 
 
-def test_no_server_errors_anywhere_in_the_schema(tmp_path: Path) -> None:
-    served = make_served(tmp_path, None)
+def test_no_server_errors_anywhere_in_the_schema(tmp_path: Path, database: str | None) -> None:
+    served = make_served(tmp_path, database)
     served.client.post("/api/v1/publish", headers=served.headers("chief"))
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(served.dir))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(served.dir, database))
     operations = [r.ok() for r in schema.get_all_operations()]
     assert len(operations) >= 15
     failures: list[str] = []
