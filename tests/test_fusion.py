@@ -137,3 +137,40 @@ def test_place_only_report_attaches_without_lending_precision(ag) -> None:  # ty
     assert joined.origin == plain.origin  # the vague report neither moved nor widened the estimate
     own = incidents[("far",)]
     assert own.site is not None and own.site.sigma_m == pytest.approx(10_000, rel=0.01)  # stated precision kept
+
+
+def _circle_rays(target: tuple[float, float], n: int, sigma_deg: float, bias_sigmas: list[float]) -> list[Measurement]:
+    """Rays from n sensors on a 9 km circle round the target, each off by the given number of sigmas."""
+    out = []
+    for k in range(n):
+        a = 2 * math.pi * k / n
+        ox, oy = target[0] + 9000 * math.sin(a), target[1] + 9000 * math.cos(a)
+        theta = math.atan2(target[0] - ox, target[1] - oy) + bias_sigmas[k] * math.radians(sigma_deg)
+        out.append(Measurement(0, "origin", ray=Ray(ox, oy, theta, math.radians(sigma_deg), 50, 35_000, False)))  # type: ignore[arg-type]
+    return out
+
+
+def test_a_group_only_jointly_inconsistent_is_caught_by_its_chi2() -> None:
+    from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
+    from trucewatch.fusion.engine import _solve
+    from trucewatch.fusion.table import arrays
+
+    ms = _circle_rays((0.0, 0.0), 6, 2.0, [3.2, -3.2, 3.2, -3.2, 3.2, -3.2])
+    est = localize_batch(arrays(ms, [0] * 6), 1)
+    assert normalized_residuals_batch(arrays(ms, [0] * 6), est.x, est.y).max() < 4.0  # no single report stands out
+    _, worst = _solve(ms, [0] * 6, 1)
+    assert math.isinf(worst[0])  # but six reports at 3σ each are not one position
+
+
+def test_leaving_one_out_names_the_wild_bearing_and_three_rays_cannot() -> None:
+    from trucewatch.fusion.engine import _solve, _wild_reports
+
+    rng = np.random.default_rng(9)
+    bias = list(rng.normal(0, 1, 6))
+    bias[4] = 20.0  # 40° off at 2° per sigma
+    ms = _circle_rays((1000.0, 2000.0), 6, 2.0, bias)
+    _, worst = _solve(ms, [0] * 6, 1)
+    assert _wild_reports(ms, [0] * 6, worst, 1) == [4]
+    three = _circle_rays((1000.0, 2000.0), 3, 2.0, [0.3, 20.0, -0.5])
+    _, worst = _solve(three, [0] * 3, 1)
+    assert _wild_reports(three, [0] * 3, worst, 1) == []  # any two rays meet: which one is wild is unknowable

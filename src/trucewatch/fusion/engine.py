@@ -4,14 +4,17 @@ components the check rejects go through the greedy assignment step."""
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import chi2
 
 from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, WeaponClass
-from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy, method_name
+from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy, method_name, refit_all
 from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
 from trucewatch.fusion.localize import Estimate
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
+
+GROUP_ALPHA = 1e-3  # a consistent group fails the χ² test this rarely
 
 
 def _conflict(comp: list[ObsView]) -> bool:
@@ -23,12 +26,75 @@ def _conflict(comp: list[ObsView]) -> bool:
     return False
 
 
+def _chi2_limit(sizes: np.ndarray) -> np.ndarray:
+    """The χ² a group of this many measurements (two residuals each, two unknowns) stays under 999 times
+    in 1000 when one position explains them all."""
+    return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(2 * sizes - 2, 1))
+
+
 def _solve(ms: list[Measurement], groups: list[int], n: int):  # type: ignore[no-untyped-def]
+    """The batched fit, and per group how badly it fits: the worst single residual in sigmas, made
+    infinite when the group's χ² shows the position explains its measurements only jointly badly (several
+    at 3σ each — a wild bearing that dragged the fit to itself)."""
     table = arrays(ms, groups)
     est = localize_batch(table, n)
     worst = np.zeros(n)
     np.maximum.at(worst, table.group, normalized_residuals_batch(table, est.x, est.y))
+    sizes = np.bincount(table.group, minlength=n)
+    worst[(sizes > 1) & (est.chi2 > _chi2_limit(sizes))] = np.inf
     return est, worst
+
+
+def _wild_reports(ms: list[Measurement], groups: list[int], worst: np.ndarray, n: int) -> list[int]:
+    """The one wild measurement of each group no single position explains, found by leaving each out in turn.
+
+    A wild bearing drags a joint fit towards itself, so the fit's residuals do not reliably single it out;
+    refitting without each member does: the group is explained once the wild one is gone, and only then.
+    A group needs four or more measurements for this (three rays always meet in pairs). Where leaving out
+    any of several reports explains the rest, the likeliest explanation (least χ²) is taken; where none
+    does, the group is left to the greedy assignment.
+    """
+    members: dict[int, list[int]] = {}
+    for k, g in enumerate(groups):
+        if worst[g] > OUTLIER_SIGMAS:
+            members.setdefault(g, []).append(k)
+    dirty = {g: ks for g, ks in members.items() if len(ks) >= 4}
+    if not dirty:
+        return []
+    fit_ms: list[Measurement] = []
+    fit_groups: list[int] = []
+    eval_ms: list[Measurement] = []
+    eval_groups: list[int] = []
+    variants: list[tuple[int, int]] = []  # (group, left-out measurement) per variant
+    for g, ks in dirty.items():
+        for out in ks:
+            v = len(variants)
+            variants.append((g, out))
+            for k in ks:
+                eval_ms.append(ms[k])
+                eval_groups.append(v)
+                if k != out:
+                    fit_ms.append(ms[k])
+                    fit_groups.append(v)
+    est = localize_batch(arrays(fit_ms, fit_groups), len(variants))
+    res = normalized_residuals_batch(arrays(eval_ms, eval_groups), est.x, est.y)
+    fits = est.chi2 <= _chi2_limit(np.bincount(np.asarray(fit_groups), minlength=len(variants)))
+    wild: list[int] = []
+    pos = 0
+    explained: dict[int, list[int]] = {}
+    for v, (g, out) in enumerate(variants):
+        ks = dirty[g]
+        r = res[pos : pos + len(ks)]
+        pos += len(ks)
+        others = max(float(x) for k, x in zip(ks, r, strict=True) if k != out)
+        left_out = float(r[ks.index(out)])
+        if fits[v] and others <= OUTLIER_SIGMAS < left_out:
+            explained.setdefault(g, []).append(v)
+    for vs in explained.values():
+        # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
+        best = min(vs, key=lambda v: float(est.chi2[v]))
+        wild.append(variants[best][1])
+    return wild
 
 
 def cluster(views: list[ObsView]) -> list[Cluster]:
@@ -55,23 +121,20 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         return []
     est, worst = _solve(ms, groups, len(ranged))
     # a single wild report in an otherwise consistent group is an outlier, not a reason to give up
-    res = normalized_residuals_batch(arrays(ms, groups), est.x, est.y)
-    bad_count = np.bincount(groups, weights=(res > OUTLIER_SIGMAS).astype(float), minlength=len(ranged))
-    size = np.bincount(groups, minlength=len(ranged))
-    wild = {int(k) for k in np.flatnonzero((bad_count == 1) & (size >= 4))}
+    wild = _wild_reports(ms, groups, worst, len(ranged))
     if wild:
-        for k in np.flatnonzero(res > OUTLIER_SIGMAS):
-            if groups[k] in wild:
-                owner[k].outlier = True
+        for k in wild:
+            owner[k].outlier = True
         keep = [k for k in range(len(ms)) if not owner[k].outlier]
         est, worst = _solve([ms[k] for k in keep], [groups[k] for k in keep], len(ranged))
     clusters: list[Cluster] = []
+    assigned: list[Cluster] = []  # from the greedy step: built report by report, checked as a whole below
     for ci, comp in enumerate(comps):
         aspects = per_comp[ci]
         if sum(v.outlier for v in comp) > 1:
             for v in comp:
                 v.outlier = False
-            clusters += greedy(comp)
+            assigned += greedy(comp)
             continue
         clean = not _conflict(comp) and all(worst[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
         if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
@@ -81,7 +144,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         if not clean:
             for v in comp:
                 v.outlier = False
-            clusters += greedy(comp)
+            assigned += greedy(comp)
             continue
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
                     sources={v.obs.source_id: v.t for v in comp},
@@ -92,4 +155,36 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
                                       method_name(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
                                       int(est.n_points[g] + est.n_rays[g]), float(est.chi2[g]))  # fmt: skip
         clusters.append(c)
-    return finish(clusters)
+    out = finish(clusters + assigned)
+    _drop_wild(out)  # after finish: its merges can join a wild report's split-off cluster back in
+    return out
+
+
+def _drop_wild(clusters: list[Cluster]) -> None:
+    """Greedy clusters grow from their first reports: a wild bearing among those can steer the estimate
+    so that later reports still pass its gate. Checked whole, such a cluster fails the χ² test, and the
+    leave-one-out step names the wild report; it stays a member, as an outlier, and the cluster is refit."""
+    ms: list[Measurement] = []
+    owner: list[ObsView] = []
+    groups: list[int] = []
+    slot_of: list[Cluster] = []
+    for c in clusters:
+        for a in {m.aspect for v in c.members for m in v.measurements}:
+            mine = [(v, m) for v in c.members if not v.outlier for m in v.measurements if m.aspect == a]
+            if len(mine) < 4:
+                continue
+            for v, m in mine:
+                ms.append(m)
+                owner.append(v)
+                groups.append(len(slot_of))
+            slot_of.append(c)
+    if not ms:
+        return
+    _, worst = _solve(ms, groups, len(slot_of))
+    changed: dict[int, Cluster] = {}
+    for k in _wild_reports(ms, groups, worst, len(slot_of)):
+        c = slot_of[groups[k]]
+        if id(c) not in changed:  # one outlier per cluster, as everywhere else
+            owner[k].outlier = True
+            changed[id(c)] = c
+    refit_all(list(changed.values()))
