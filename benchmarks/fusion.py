@@ -1,7 +1,8 @@
 """Fusion benchmark: accuracy against ground truth and speed against baselines. Prints one JSON object.
 
 Generates the default scenario mix at its default density, extended in time until it holds about
---observations observations, then measures, in one run:
+--observations observations (up to the ten years an agreement may last; beyond that the rates of fire
+and weapon events are raised, and `density` says by how much), then measures, in one run:
 - seconds: fusion end to end (preparation, grouping, localisation, attribution probabilities);
 - pairwise_f1 of our grouping, and of two baselines on the same data: ACLED's rule (same day, same
   place to 0.01°, same type is one event) and scikit-learn's DBSCAN on each report's rough position
@@ -44,6 +45,7 @@ from trucewatch.intake.validate import Context
 from trucewatch.scenario.generate import generate
 
 OBS_PER_DAY = 85  # the default scenario's density
+MAX_DAYS = 3650  # the longest window an agreement may set
 
 
 def pairwise_f1(labels_pred: list[int], labels_true: list[str | None]) -> float:
@@ -98,11 +100,12 @@ def main() -> None:
     ap.add_argument("--observations", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    days = max(30, round(args.observations / OBS_PER_DAY))
+    days = min(MAX_DAYS, max(30, round(args.observations / OBS_PER_DAY)))
+    density = max(1.0, args.observations / (OBS_PER_DAY * days))
     tmp = Path(tempfile.mkdtemp(prefix="tw-bench-fusion-"))
     try:
         start = datetime(2000, 1, 1, tzinfo=UTC)
-        files = generate(tmp, days=days, seed=args.seed, start=start)
+        files = generate(tmp, days=days, seed=args.seed, start=start, density=density)
         ag = load_agreement(files.agreement)
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
         obs = [o for _, o in read_file(files.observations, ctx).accepted]
@@ -192,6 +195,7 @@ def main() -> None:
         print(json.dumps({
             "observations": len(obs),
             "days": days,
+            "density": round(density, 2),
             "seconds": round(t3 - t0, 2),
             "seconds_prepare": round(t1 - t0, 2),
             "seconds_grouping_and_localisation": round(grouping_seconds, 2),

@@ -27,10 +27,6 @@ class Estimate:
     chi2: float
 
 
-def _wrap(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
-
 def _start(points: list[Point], rays: list[Ray]) -> np.ndarray:
     A = np.zeros((2, 2))
     b = np.zeros(2)
@@ -54,29 +50,44 @@ def _start(points: list[Point], rays: list[Ray]) -> np.ndarray:
                         points[0].y if points else rays[0].point(rays[0].r_mid)[1])  # fmt: skip
 
 
+class _Model:
+    """The measurements as arrays, with each point's whitening factor computed once (not per iteration)."""
+
+    def __init__(self, points: list[Point], rays: list[Ray]) -> None:
+        self.n_points, self.n_rays = len(points), len(rays)
+        if points:
+            self.xy = np.array([[p.x, p.y] for p in points])
+            # whitening: L.T @ (z - m), with L the Cholesky factor of the inverse covariance
+            self.lt = np.linalg.cholesky(np.linalg.inv(np.array([p.cov for p in points]))).transpose(0, 2, 1)
+        if rays:
+            cols = np.array([(r.ox, r.oy, r.theta, r.sigma, r.r_mid, r.r_sigma) for r in rays])
+            self.ox, self.oy, self.theta, self.sigma, self.r_mid, self.r_sigma = cols.T
+
+    def residuals(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whitened residuals and their Jacobian at m: two per point, then a bearing and a range residual
+        per ray."""
+        res, jac = [], []
+        if self.n_points:
+            res.append(np.einsum("kij,kj->ki", self.lt, self.xy - m).ravel())
+            jac.append((-self.lt).reshape(-1, 2))
+        if self.n_rays:
+            dx, dy = m[0] - self.ox, m[1] - self.oy
+            rho2 = np.maximum(dx * dx + dy * dy, 1.0)
+            rho = np.sqrt(rho2)
+            bearing = ((self.theta - np.arctan2(dx, dy) + np.pi) % (2 * np.pi) - np.pi) / self.sigma
+            # the range band as a Gaussian (uniform band's sigma); for an unranged ray it is the weapon's
+            # reach, so weak that triangulation barely feels it, but it keeps a lone ray's estimate honest
+            ranged = (rho - self.r_mid) / self.r_sigma
+            res.append(np.column_stack([bearing, ranged]).ravel())
+            jb = np.column_stack([-(dy / rho2) / self.sigma, (dx / rho2) / self.sigma])
+            jr = np.column_stack([(dx / rho) / self.r_sigma, (dy / rho) / self.r_sigma])
+            jac.append(np.stack([jb, jr], axis=1).reshape(-1, 2))
+        return np.concatenate(res), np.concatenate(jac)
+
+
 def _residuals(m: np.ndarray, points: list[Point], rays: list[Ray]) -> tuple[np.ndarray, np.ndarray]:
     """Whitened residuals and their Jacobian at m."""
-    res: list[float] = []
-    jac: list[list[float]] = []
-    for p in points:
-        L = np.linalg.cholesky(np.linalg.inv(p.cov))  # whitening: L.T @ (z - m)
-        d = np.array([p.x, p.y]) - m
-        r2 = L.T @ d
-        J2 = -L.T
-        res += list(r2)
-        jac += J2.tolist()
-    for r in rays:
-        dx, dy = m[0] - r.ox, m[1] - r.oy
-        rho2 = max(dx * dx + dy * dy, 1.0)
-        rho = math.sqrt(rho2)
-        pred = math.atan2(dx, dy)
-        res.append(_wrap(r.theta - pred) / r.sigma)
-        jac.append([-(dy / rho2) / r.sigma, (dx / rho2) / r.sigma])
-        # the range band as a Gaussian (uniform band's sigma); for an unranged ray it is the weapon's
-        # reach, so weak that triangulation barely feels it, but it keeps a lone ray's estimate honest
-        res.append((rho - r.r_mid) / r.r_sigma)
-        jac.append([(dx / rho) / r.r_sigma, (dy / rho) / r.r_sigma])
-    return np.array(res), np.array(jac)
+    return _Model(points, rays).residuals(m)
 
 
 def localize(measurements: list[Measurement], iterations: int = 20) -> Estimate | None:
@@ -85,8 +96,9 @@ def localize(measurements: list[Measurement], iterations: int = 20) -> Estimate 
     if not points and not rays:
         return None
     m = _start(points, rays)
+    model = _Model(points, rays)
     lam = 1e-3
-    res, J = _residuals(m, points, rays)
+    res, J = model.residuals(m)
     w = _huber(res)
     cost = float(np.sum(w * res**2))
     for _ in range(iterations):
@@ -95,7 +107,7 @@ def localize(measurements: list[Measurement], iterations: int = 20) -> Estimate 
         g = JW.T @ res
         step = np.linalg.solve(H + lam * np.diag(np.diag(H) + 1e-9), -g)
         cand = m + step
-        r2, J2 = _residuals(cand, points, rays)
+        r2, J2 = model.residuals(cand)
         w2 = _huber(r2)
         c2 = float(np.sum(w2 * r2**2))
         if c2 <= cost:

@@ -54,7 +54,8 @@ def _pick(rng: np.random.Generator, table: tuple[tuple[str, float], ...]) -> str
     return str(rng.choice(names, p=w))
 
 
-def generate_events(world: World, start: datetime, days: int) -> list[Event]:
+def generate_events(world: World, start: datetime, days: int, density: float = 1.0) -> list[Event]:
+    """The truce's events; `density` multiplies the rates of fire and weapon events (1: the default mix)."""
     rng = world.rng
     events: list[Event] = []
     sites_by_party = {p: [s for s in world.ag.protected_sites if world.ag.party_at(*_xy(s)) == p] for p in PARTIES}
@@ -68,7 +69,7 @@ def generate_events(world: World, start: datetime, days: int) -> list[Event]:
     for day in range(days):
         scale = 1.0 + ESCALATION * day / max(days - 1, 1)
         for party in PARTIES:
-            for _ in range(rng.poisson(FIRE_RATE[party] * scale)):
+            for _ in range(rng.poisson(FIRE_RATE[party] * scale * density)):
                 wc = _pick(rng, FIRE_WEAPONS)
                 reach = min(WEAPON_RANGE_M[WeaponClass(wc)], 20_000)
                 origin = world.sample_in(party, 300, max(reach * 0.5, 600))
@@ -89,7 +90,7 @@ def generate_events(world: World, start: datetime, days: int) -> list[Event]:
                 add("fire", party, when(day), True, obligations, weapon_class=wc, origin=origin, site=impact,
                     obs_type=obs_type, site_id=site_id, count=int(rng.integers(1, 12)))  # fmt: skip
             # heavy weapons: some inside their withdrawal zone (violation), some beyond or in storage
-            for _ in range(rng.poisson(0.8)):
+            for _ in range(rng.poisson(0.8 * density)):
                 wc = _pick(rng, (("mortar", 0.3), ("tank", 0.3), ("artillery", 0.3), ("mlrs", 0.1)))
                 limit = {"mortar": 15_000, "tank": 15_000, "artillery": 25_000, "mlrs": 35_000}[wc]
                 inside = rng.random() < 0.6

@@ -39,13 +39,15 @@ def default_start(days: int, now: datetime | None = None) -> datetime:
     return end - timedelta(days=days)
 
 
-def generate(folder: Path, days: int = 30, seed: int = 1, start: datetime | None = None) -> ScenarioFiles:
+def generate(
+    folder: Path, days: int = 30, seed: int = 1, start: datetime | None = None, density: float = 1.0
+) -> ScenarioFiles:
     start = start or default_start(days)
     rng = np.random.default_rng(seed)
     inputs = folder / "inputs"
     agreement = write_agreement(inputs, start, days)
     world = World.load(agreement, rng)
-    events = generate_events(world, start, days)
+    events = generate_events(world, start, days, density)
     reporter = Reporter(world, place_sensors(world), start + timedelta(days=days))
     for e in events:
         if e.kind == "fire":
