@@ -78,3 +78,40 @@ def test_kill_during_load_loses_nothing_acknowledged(tmp_path: Path, database: s
     from trucewatch.store.audit import verify_store
 
     assert verify_store(s.mission).problems == []
+
+
+def _workers(pid: int) -> set[int]:
+    """Live server worker processes of the supervisor `pid` (not zombies, not multiprocessing's helpers)."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z" and b"spawn_main" in cmdline:
+                out.add(int(entry.name))
+    return out
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_is_replaced(tmp_path: Path, database: str | None) -> None:
+    s = make_served(tmp_path, database)
+    s.client.close()
+    port = free_port()
+    proc = start_server(s.dir, port, database, workers=2)
+    try:
+        workers = _workers(proc.pid)
+        assert len(workers) == 2
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while (now := _workers(proc.pid)) and (victim in now or len(now) < 2) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert victim not in now and len(now) == 2, "the dead worker was not replaced"
+        for _ in range(20):  # every connection lands on a live worker
+            assert httpx.get(f"http://127.0.0.1:{port}/api/v1/agreement", timeout=10).status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
