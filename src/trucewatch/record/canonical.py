@@ -25,42 +25,39 @@ def _scan(obj: Any, depth: int = 0) -> int:
     2: only the reference encoder is safe (non-ASCII keys, floats or integers outside the agreeing range)."""
     t = obj.__class__
     if t is dict:
-        worst = _SAFE
-        for k, v in obj.items():
+        for k in obj:
             if k.__class__ is not str or not k.isascii():
                 return _REFERENCE
-            vt = v.__class__
-            if vt is str or v is None or vt is bool:
-                continue
-            if vt is int:
-                if not -_LIMIT < v < _LIMIT:
-                    return _REFERENCE  # outside I-JSON's exact range: the reference decides (and refuses)
-                continue
-            w = _scan(v, depth + 1) if depth < _DEPTH else _REFERENCE
-            if w > worst:
-                if w == _REFERENCE:
-                    return w
-                worst = w
-        return worst
+        return _scan_all(obj.values(), depth)
+    if t is list or t is tuple:
+        return _scan_all(obj, depth)
     if t is str or obj is None or t is bool:
         return _SAFE
     if t is int:
+        # outside I-JSON's exact range: the reference decides (and refuses)
         return _SAFE if -_LIMIT < obj < _LIMIT else _REFERENCE
     if t is float:
         if obj.is_integer():
             # beyond exact integers, formatting rules differ: the reference decides
             return _INTEGRAL if abs(obj) < _LIMIT else _REFERENCE
         return _SAFE if 1e-4 <= abs(obj) < 1e16 else _REFERENCE
-    if t is list or t is tuple:
-        worst = _SAFE
-        for v in obj:
-            w = _scan(v, depth + 1) if depth < _DEPTH else _REFERENCE
-            if w > worst:
-                if w == _REFERENCE:
-                    return w
-                worst = w
-        return worst
     return _REFERENCE
+
+
+def _scan_all(values: Any, depth: int) -> int:
+    """The worst verdict over a container's values (strings and ordinary integers, the commonest, without
+    a call)."""
+    worst = _SAFE
+    for v in values:
+        vt = v.__class__
+        if vt is str or (vt is int and -_LIMIT < v < _LIMIT):
+            continue
+        w = _scan(v, depth + 1) if depth < _DEPTH else _REFERENCE
+        if w > worst:
+            if w == _REFERENCE:
+                return w
+            worst = w
+    return worst
 
 
 def _integral(obj: Any) -> Any:
