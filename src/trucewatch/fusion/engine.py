@@ -155,8 +155,11 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
                                       method_name(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
                                       int(est.n_points[g] + est.n_rays[g]), float(est.chi2[g]))  # fmt: skip
         clusters.append(c)
+    checked = {id(c): len(c.members) for c in clusters}  # solved and found consistent above
     out = finish(clusters + assigned)
-    _drop_wild(out)  # after finish: its merges can join a wild report's split-off cluster back in
+    # after finish: its merges can join a wild report's split-off cluster back in; a clean cluster they
+    # left as it was needs no second look
+    _drop_wild([c for c in out if checked.get(id(c)) != len(c.members)])
     return out
 
 
