@@ -72,6 +72,8 @@ class GroupWriter:
     def close(self) -> None:
         self.jobs.put(None)
         self.thread.join(timeout=10)
+        if not self.thread.is_alive():  # a writer still mid-group keeps its lock file
+            self.turns.close()
 
     def _loop(self) -> None:
         while True:
@@ -127,22 +129,26 @@ class WriterTurns:
     """
 
     def __init__(self, path: str | None) -> None:
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else None
+        """`path` None: no turns to take (PostgreSQL, an in-memory store, or no flock on this system)."""
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path and fcntl is not None else None
 
     @classmethod
     def for_engine(cls, engine: Engine) -> WriterTurns:
         db = engine.url.database
-        if engine.dialect.name != "sqlite" or not db or db == ":memory:" or fcntl is None:
-            return cls(None)
-        return cls(db + ".writers")
+        return cls(db + ".writers" if engine.dialect.name == "sqlite" and db and db != ":memory:" else None)
 
     def __enter__(self) -> None:
-        if self.fd is not None and fcntl is not None:
+        if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_EX)
 
     def __exit__(self, *exc: object) -> None:
-        if self.fd is not None and fcntl is not None:
+        if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def _prepare(group: list[tuple[Job, Future[Any]]]) -> None:
