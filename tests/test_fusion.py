@@ -12,7 +12,8 @@ from trucewatch.agreement import load_agreement
 from trucewatch.domain.observation import Observation
 from trucewatch.fusion import fuse
 from trucewatch.fusion.localize import localize
-from trucewatch.fusion.measure import Measurement, Point, Ray
+from trucewatch.fusion.measure import Measurement, Point, Ray, prepare
+from trucewatch.fusion.partition import components
 
 from .conftest import SUDZHA
 
@@ -119,6 +120,26 @@ def test_two_shellings_at_once_in_different_places_stay_apart(ag) -> None:  # ty
 def test_same_place_hours_apart_are_two_incidents(ag) -> None:  # type: ignore[no-untyped-def]
     incidents = fuse(_shot(ag, "a", 35.45, 51.25, 0) + _shot(ag, "b", 35.45, 51.25, 180), ag.projector, ag.place)
     assert len(incidents) == 2
+
+
+def test_a_vague_report_between_two_shellings_does_not_chain_them(ag) -> None:  # type: ignore[no-untyped-def]
+    """A complaint's time is vague by twenty minutes: it may belong to either shelling, but must not make
+    the two one candidate group (at scale such reports chained hours of events into one component)."""
+
+    def patrol(tag: str, minutes: float) -> Observation:  # where the shells of each shelling landed
+        return _obs(tag, minutes, time_precision="minute", source_kind="monitor_patrol", source_id=f"post/{tag}",
+                    aspect="impact", lat=51.26, lon=35.47, location_precision_m=200.0)  # fmt: skip
+
+    complaint = _obs("c", 20, time_precision="minute", source_kind="party_complaint", source_id="liaison-A",
+                     aspect="impact", lat=51.26, lon=35.47, location_precision_m=700.0, grade="C3",
+                     alleging_party="A", accused_party="B")  # fmt: skip
+    obs = [*_shot(ag, "a", 35.45, 51.25, 0), patrol("ap", 1), *_shot(ag, "b", 35.45, 51.25, 38), patrol("bp", 39)]
+    obs.append(complaint)
+    views = prepare(obs, ag.projector, ag.place)
+    groups = sorted(sorted(v.obs.id for v in comp) for comp in components(views))
+    assert groups == [["a0", "a1", "a2", "a3", "ap"], ["b0", "b1", "b2", "b3", "bp"], ["c"]]
+    incidents = sorted(sorted(i.observation_ids) for i in fuse(obs, ag.projector, ag.place))
+    assert len(incidents) == 2 and sum("c" in ids for ids in incidents) == 1  # it still joins one of them
 
 
 def test_place_only_report_attaches_without_lending_precision(ag) -> None:  # type: ignore[no-untyped-def]

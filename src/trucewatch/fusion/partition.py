@@ -8,12 +8,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trucewatch.domain.enums import WEAPON_RANGE_M, WeaponClass
-from trucewatch.fusion.associate import AFTERMATH_LAG_S, AFTERMATH_TYPES, FAMILY_WINDOW_S
+from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
 from trucewatch.fusion.measure import ObsView
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
 GATE_1D = 15.0
-LOOSE_TAU_S = 120.0  # observations vaguer than this in time pair over a wider window, separately
+LOOSE_TAU_S = 120.0  # observations vaguer than this in time are not linked into components
 
 
 def _pairs(t_a: np.ndarray, t_b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,13 +60,7 @@ class _Cols:
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Which candidate pairs may describe one event."""
     dt = np.abs(c.t[i] - c.t[j])
-    window = c.window[i] + c.tau[i] + c.tau[j]
-    late = np.where(c.t[j] >= c.t[i], c.after[j], c.after[i])
-    dt = np.where(late, np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
-    ok = dt <= window
-    # vague or late reports (complaints, craters documented hours later) link only by position, never by
-    # time alone: otherwise one of them would chain every event of its hours into one component
-    vague = late | (c.tau[i] > LOOSE_TAU_S) | (c.tau[j] > LOOSE_TAU_S)
+    ok = dt <= c.window[i] + c.tau[i] + c.tau[j]
     ok &= ~((c.source[i] == c.source[j]) & (dt > np.minimum(c.tau[i], c.tau[j])))
     same = c.aspect[i] == c.aspect[j]
     both = c.has_point[i] & c.has_point[j]
@@ -96,9 +90,9 @@ def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     den = np.where(den_ok, den, 1.0)
     s = (bx * (-ub[:, 1]) - by * (-ub[:, 0])) / den
     u = (ua[:, 0] * by - ua[:, 1] * bx) / den
-    link |= sel & ~vague & den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
+    link |= sel & den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
     # the two ends of one fire event: within the weapon's reach of each other
-    cross = ~same & ~vague
+    cross = ~same
     dist = np.hypot(d[:, 0], d[:, 1])
     slack = 3 * np.sqrt((c.c[i][:, 0, 0] + c.c[i][:, 1, 1] + c.c[j][:, 0, 0] + c.c[j][:, 1, 1]).clip(0))
     link |= cross & (dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000))
@@ -113,27 +107,19 @@ def components(views: list[ObsView]) -> list[list[ObsView]]:
     c = _Cols(views)
     fam = np.array([v.family for v in views])
     links_i, links_j = [], []
+    # vague reports (complaints, open sources) and reports of an event's aftermath (craters, damage, harm,
+    # documented minutes to hours later) are not linked here: one of them would chain every event of its
+    # hours into one component. They join a cluster afterwards, by their own gates (`finish`).
+    linkable = (c.tau <= LOOSE_TAU_S) & ~c.after
     for f in np.unique(fam):
-        idx = np.flatnonzero(fam == f)
+        idx = np.flatnonzero((fam == f) & linkable)
         t = c.t[idx]
-        base = FAMILY_WINDOW_S.get(str(f), 600.0)
-        tight = c.tau[idx] <= LOOSE_TAU_S
-        # tight reports among themselves; the few vague ones, and aftermath reports, against everything
-        ti = idx[tight]
-        a, b = _pairs(c.t[ti], c.t[ti], np.zeros(len(ti)), np.full(len(ti), base + 2 * LOOSE_TAU_S))
-        cand = [(ti[a], ti[b])]
-        loose = idx[~tight | c.after[idx]]
-        if len(loose):
-            w = base + c.tau[loose] + c.tau[idx].max()
-            lag = np.where(c.after[loose], AFTERMATH_LAG_S, 0.0)
-            a, b = _pairs(c.t[loose], t, w + lag, w)
-            cand.append((loose[a], idx[b]))
-        for a, b in cand:
-            keep = a != b
-            a, b = a[keep], b[keep]
-            g = _gate(c, a, b)
-            links_i.append(a[g])
-            links_j.append(b[g])
+        a, b = _pairs(t, t, np.zeros(len(idx)), np.full(len(idx), FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S))
+        keep = a != b
+        a, b = idx[a[keep]], idx[b[keep]]
+        g = _gate(c, a, b)
+        links_i.append(a[g])
+        links_j.append(b[g])
     n = len(views)
     i = np.concatenate(links_i) if links_i else np.zeros(0, dtype=int)
     j = np.concatenate(links_j) if links_j else np.zeros(0, dtype=int)
