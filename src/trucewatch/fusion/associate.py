@@ -140,25 +140,50 @@ def cost(v: ObsView, c: Cluster) -> float:
 def greedy(views: list[ObsView]) -> list[Cluster]:
     """Greedy, time-ordered association of fine observations into clusters (the assignment step used
     inside components the gates could not settle, e.g. two shellings at once with crossing rays)."""
-    order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.obs.id))
-    open_: list[Cluster] = []
-    done: list[Cluster] = []
-    horizon = max(FAMILY_WINDOW_S.values()) * 2 + AFTERMATH_LAG_S
-    for v in order:
+    return greedy_all([views])
+
+
+class _Walk:
+    """One component's greedy pass, a report at a time."""
+
+    HORIZON = max(FAMILY_WINDOW_S.values()) * 2 + AFTERMATH_LAG_S
+
+    def __init__(self, views: list[ObsView]) -> None:
+        self.order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.obs.id))
+        self.pos = 0
+        self.open: list[Cluster] = []
+        self.done: list[Cluster] = []
+
+    def step(self) -> Cluster | None:
+        """Place the next report; return the cluster whose estimate it changed, if any."""
+        v = self.order[self.pos]
+        self.pos += 1
         keep = []
-        for c in open_:
-            (keep if v.t - c.t_max <= horizon else done).append(c)
-        open_ = keep
+        for c in self.open:
+            (keep if v.t - c.t_max <= self.HORIZON else self.done).append(c)
+        self.open = keep
         best, best_c = math.inf, None
-        for c in open_:
+        for c in self.open:
             k = cost(v, c)
             if k < best:
                 best, best_c = k, c
         if best_c is None:
             best_c = Cluster()
-            open_.append(best_c)
-        best_c.add(v)
-    return done + open_
+            self.open.append(best_c)
+        best_c.add(v, refit=False)
+        return None if v.outlier else best_c
+
+
+def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
+    """The greedy step over many components at once, in lockstep: each places its next report against
+    its own clusters' current estimates, then every cluster that changed is re-estimated in one batched
+    solve (one solve per step, not one per report)."""
+    walks = [w for w in (_Walk(views) for views in components) if w.order]
+    active = walks
+    while active:
+        refit_all([c for c in (w.step() for w in active) if c is not None])
+        active = [w for w in active if w.pos < len(w.order)]
+    return [c for w in walks for c in w.done + w.open]
 
 
 VAGUE_TAU_S = 120.0

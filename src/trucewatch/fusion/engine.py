@@ -7,7 +7,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, WeaponClass
-from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy, method_name, refit_all
+from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, method_name, refit_all
 from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
 from trucewatch.fusion.localize import Estimate
 from trucewatch.fusion.measure import Measurement, ObsView
@@ -128,13 +128,13 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         keep = [k for k in range(len(ms)) if not owner[k].outlier]
         est, worst = _solve([ms[k] for k in keep], [groups[k] for k in keep], len(ranged))
     clusters: list[Cluster] = []
-    assigned: list[Cluster] = []  # from the greedy step: built report by report, checked as a whole below
+    ambiguous: list[list[ObsView]] = []  # for the greedy step: built report by report, checked whole below
     for ci, comp in enumerate(comps):
         aspects = per_comp[ci]
         if sum(v.outlier for v in comp) > 1:
             for v in comp:
                 v.outlier = False
-            assigned += greedy(comp)
+            ambiguous.append(comp)
             continue
         clean = not _conflict(comp) and all(worst[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
         if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
@@ -144,7 +144,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         if not clean:
             for v in comp:
                 v.outlier = False
-            assigned += greedy(comp)
+            ambiguous.append(comp)
             continue
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
                     sources={v.obs.source_id: v.t for v in comp},
@@ -155,6 +155,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
                                       method_name(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
                                       int(est.n_points[g] + est.n_rays[g]), float(est.chi2[g]))  # fmt: skip
         clusters.append(c)
+    assigned = greedy_all(ambiguous)
     checked = {id(c): len(c.members) for c in clusters}  # solved and found consistent above
     out = finish(clusters + assigned)
     # after finish: its merges can join a wild report's split-off cluster back in; a clean cluster they
