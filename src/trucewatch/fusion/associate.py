@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, ObservationType, WeaponClass
+from trucewatch.domain.enums import Aspect, ObservationType
 from trucewatch.fusion.localize import Estimate, localize, normalized_residuals
 from trucewatch.fusion.measure import Measurement, ObsView
 
@@ -49,8 +49,7 @@ class Cluster:
         self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
         self.family = v.family
         self.sources[v.obs.source_id] = v.t
-        wc = v.obs.weapon_class or WeaponClass.UNKNOWN
-        self.reach = max(self.reach, WEAPON_RANGE_M[wc])
+        self.reach = max(self.reach, v.reach)
         if not v.outlier and refit:
             for a in {m.aspect for m in v.measurements}:
                 self.estimates[a] = localize(self.measurements(a))
@@ -130,7 +129,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                 p = m.rough()
                 dist = math.hypot(p.x - other.x, p.y - other.y)
                 slack = 3 * math.sqrt(max(np.trace(p.cov), 0.0) + max(np.trace(other.cov), 0.0))
-                if dist <= max(c.reach, WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN]) + min(slack, 20_000):
+                if dist <= max(c.reach, v.reach) + min(slack, 20_000):
                     best = min(best, CROSS_ASPECT_COST)
     if best == math.inf:
         return best
@@ -314,7 +313,7 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
             if outlier is not None:
                 outlier.outlier = True
             for v in b.members:
-                a.add(v)
+                a.add(v, refit=False)
             a.refit()
             alive[j] = False
     return [c for c, ok in zip(clusters, alive, strict=True) if ok]

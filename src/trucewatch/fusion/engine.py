@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import chi2
 
-from trucewatch.domain.enums import WEAPON_RANGE_M, Aspect, WeaponClass
+from trucewatch.domain.enums import Aspect
 from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, method_name, refit_all
 from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
 from trucewatch.fusion.localize import Estimate
@@ -139,7 +139,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         clean = not _conflict(comp) and all(worst[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
         if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
             o, i = aspects[Aspect.ORIGIN], aspects[Aspect.IMPACT]
-            reach = max(WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN] for v in comp)
+            reach = max(v.reach for v in comp)
             clean = bool(np.hypot(est.x[o] - est.x[i], est.y[o] - est.y[i]) <= reach * 1.2)
         if not clean:
             for v in comp:
@@ -148,7 +148,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             continue
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
                     sources={v.obs.source_id: v.t for v in comp},
-                    reach=max(WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN] for v in comp))  # fmt: skip
+                    reach=max(v.reach for v in comp))  # fmt: skip
         for a, g in aspects.items():
             cov = est.cov[g]
             c.estimates[a] = Estimate(float(est.x[g]), float(est.y[g]), cov.copy(),

@@ -145,11 +145,17 @@ def _huber(res: np.ndarray) -> np.ndarray:
 
 def normalized_residuals(measurements: list[Measurement], x: float, y: float) -> list[float]:
     """Per measurement, the largest whitened residual at (x, y): how many sigmas it disagrees by."""
-    m = np.array([x, y])
+    points = [m.point for m in measurements if m.point is not None]
+    rays = [m.ray for m in measurements if m.ray is not None]
+    if not points and not rays:
+        return [0.0] * len(measurements)
+    res, _ = _Model(points, rays).residuals(np.array([x, y]))
+    worst = np.abs(res).reshape(-1, 2).max(axis=1)  # two residuals per point, two per ray, points first
+    p, r = iter(worst[: len(points)]), iter(worst[len(points) :])
     out = []
-    for meas in measurements:
-        pts = [meas.point] if meas.point is not None else []
-        rays = [meas.ray] if meas.ray is not None else []
-        res, _ = _residuals(m, pts, rays)  # type: ignore[arg-type]
-        out.append(float(np.max(np.abs(res))) if len(res) else 0.0)
+    for m in measurements:
+        w = [float(next(p))] if m.point is not None else []
+        if m.ray is not None:
+            w.append(float(next(r)))
+        out.append(max(w) if w else 0.0)
     return out

@@ -116,6 +116,7 @@ class ObsView:
     family: str
     coarse: bool
     measurements: list[Measurement] = field(default_factory=list)
+    reach: float = WEAPON_RANGE_M[WeaponClass.UNKNOWN]  # how far its weapon fires (m)
     outlier: bool = False  # joined by time alone; kept as evidence, left out of the position estimate
 
     @property
@@ -160,7 +161,7 @@ def prepare(
             or (o.lat is None and o.observer_lat is None)
             or (o.geo_precision is not None and o.geo_precision >= 2)
         )
-        v = ObsView(i, o, o.observed_at.timestamp(), tau, o.type.family, coarse)
+        v = ObsView(i, o, o.observed_at.timestamp(), tau, o.type.family, coarse, reach=WEAPON_RANGE_M[wc])
         if not np.isnan(lon[i]):
             if o.location_precision_m is not None:
                 sigma = o.location_precision_m

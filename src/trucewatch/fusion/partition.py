@@ -7,7 +7,6 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from trucewatch.domain.enums import WEAPON_RANGE_M, WeaponClass
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
 from trucewatch.fusion.measure import ObsView
 
@@ -38,7 +37,7 @@ class _Cols:
         self.after = np.array([v.obs.type in AFTERMATH_TYPES for v in views])
         self.source = np.array([hash(v.obs.source_id) for v in views], dtype=np.int64)
         self.aspect = np.array([v.measurements[0].aspect.value for v in views])
-        self.reach = np.array([WEAPON_RANGE_M[v.obs.weapon_class or WeaponClass.UNKNOWN] for v in views])
+        self.reach = np.array([v.reach for v in views])
         self.has_point = np.zeros(n, dtype=bool)
         self.px, self.py = np.zeros(n), np.zeros(n)
         self.c = np.zeros((n, 2, 2))
