@@ -42,18 +42,27 @@ class _Cols:
         self.px, self.py = np.zeros(n), np.zeros(n)
         self.c = np.zeros((n, 2, 2))
         self.ox, self.oy, self.theta, self.sigma, self.rhi = (np.zeros(n) for _ in range(5))
-        for k, v in enumerate(views):
-            m = v.measurements[0]
-            if m.point is not None or (m.ray is not None and m.ray.ranged):
-                p = m.rough()
-                self.has_point[k] = True
-                self.px[k], self.py[k], self.c[k] = p.x, p.y, p.cov
-            if m.ray is not None:
-                r = m.ray
-                self.ox[k], self.oy[k], self.theta[k], self.sigma[k], self.rhi[k] = r.ox, r.oy, r.theta, r.sigma, r.r_hi
-                if not r.ranged:
-                    p = r.as_point()
-                    self.px[k], self.py[k], self.c[k] = p.x, p.y, p.cov
+        pts = [(k, m.point) for k, m in enumerate(v.measurements[0] for v in views) if m.point is not None]
+        rays = [(k, m.ray) for k, m in enumerate(v.measurements[0] for v in views) if m.ray is not None]
+        if pts:
+            at = np.array([k for k, _ in pts])
+            self.has_point[at] = True
+            self.px[at] = [p.x for _, p in pts]
+            self.py[at] = [p.y for _, p in pts]
+            self.c[at] = [p.cov for _, p in pts]
+        if rays:
+            at = np.array([k for k, _ in rays])
+            cols = np.array([(r.ox, r.oy, r.theta, r.sigma, r.r_hi, r.r_mid, r.r_sigma, r.ranged) for _, r in rays])
+            ox, oy, theta, sigma, rhi, mid, r_sigma, ranged = cols.T
+            self.ox[at], self.oy[at], self.theta[at], self.sigma[at], self.rhi[at] = ox, oy, theta, sigma, rhi
+            # each ray as a rough point (`Ray.as_point`): mid range, the band along the ray, the angle across
+            s, c = np.sin(theta), np.cos(theta)
+            along, across = r_sigma**2, (mid * sigma) ** 2 + 1.0
+            self.has_point[at] = ranged.astype(bool)
+            self.px[at], self.py[at] = ox + mid * s, oy + mid * c
+            self.c[at, 0, 0] = along * s * s + across * c * c
+            self.c[at, 0, 1] = self.c[at, 1, 0] = (along - across) * s * c
+            self.c[at, 1, 1] = along * c * c + across * s * s
 
 
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
