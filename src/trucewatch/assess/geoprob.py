@@ -7,6 +7,7 @@ answer (results must be reproducible across runs and machines).
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -34,15 +35,37 @@ def sample_points(x: float, y: float, cov: np.ndarray) -> np.ndarray:
     return _unit_normal() @ L.T + np.array([x, y])
 
 
+_BOUNDARIES: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}
+
+
+def _boundary(zone: BaseGeometry) -> BaseGeometry:
+    """The zone's boundary, computed and prepared once per zone (zones live as long as their agreement)."""
+    hit = _BOUNDARIES.get(id(zone))
+    if hit is None or hit[0] is not zone:
+        if len(_BOUNDARIES) > 256:
+            _BOUNDARIES.clear()
+        shapely.prepare(zone)
+        boundary = zone.boundary
+        shapely.prepare(boundary)
+        hit = _BOUNDARIES[id(zone)] = (zone, boundary)
+    return hit[1]
+
+
+def _major_sigma(cov: np.ndarray) -> float:
+    """Root of the larger eigenvalue of a 2×2 covariance, in closed form."""
+    a, b, c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
+    half = (a + c) / 2
+    return math.sqrt(max(half + math.sqrt(max(half * half - (a * c - b * b), 0.0)), 0.0))
+
+
 def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry | None) -> float:
     if zone is None or zone.is_empty:
         return 0.0
-    sigma = float(np.sqrt(max(np.linalg.eigvalsh(cov).max(), 0.0)))
-    pt = Point(x, y)
-    if zone.boundary.distance(pt) > CLEAR_SIGMAS * sigma:
-        return 1.0 if zone.contains(pt) else 0.0
+    sigma = _major_sigma(cov)
+    boundary = _boundary(zone)
+    if shapely.distance(boundary, Point(x, y)) > CLEAR_SIGMAS * sigma:
+        return 1.0 if shapely.contains_xy(zone, x, y) else 0.0
     pts = sample_points(x, y, cov)
-    shapely.prepare(zone)
     return float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
 
 
