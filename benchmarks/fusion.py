@@ -37,7 +37,7 @@ from trucewatch.agreement import load_agreement
 from trucewatch.assess.attribution import responsibility
 from trucewatch.domain.enums import Aspect
 from trucewatch.fusion.engine import cluster
-from trucewatch.fusion.incidents import build
+from trucewatch.fusion.incidents import build_all
 from trucewatch.fusion.measure import prepare
 from trucewatch.fusion.partition import components
 from trucewatch.intake.formats import read_file
@@ -119,7 +119,7 @@ def main() -> None:
         t1 = time.perf_counter()
         clusters = cluster(views)
         t2 = time.perf_counter()
-        incidents = [build(c, ag.projector) for c in clusters]
+        incidents = build_all(clusters, ag.projector)
         by_id = {o.id: o for o in obs}
         resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
         t3 = time.perf_counter()

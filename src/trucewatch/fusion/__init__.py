@@ -10,7 +10,7 @@ from trucewatch.domain.results import Incident
 from trucewatch.fusion.associate import Cluster
 from trucewatch.fusion.coarse import attach
 from trucewatch.fusion.engine import cluster
-from trucewatch.fusion.incidents import build, sort_key
+from trucewatch.fusion.incidents import build_all, sort_key
 from trucewatch.fusion.measure import prepare
 
 __all__ = ["fuse"]
@@ -27,10 +27,8 @@ def fuse(
     coarse = [v for v in views if v.coarse or not v.measurements]
     clusters += attach([v for v in coarse if v.measurements], clusters)
     unlocated = [v for v in coarse if not v.measurements]
-    incidents = [build(c, projector) for c in clusters if c.members]
-    if unlocated:
-        for v in unlocated:
-            c = Cluster()
-            c.members.append(v)
-            incidents.append(build(c, projector))
-    return sorted(incidents, key=sort_key)
+    for v in unlocated:
+        c = Cluster()
+        c.members.append(v)
+        clusters.append(c)
+    return sorted(build_all([c for c in clusters if c.members], projector), key=sort_key)

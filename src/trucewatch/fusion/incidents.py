@@ -6,6 +6,8 @@ import hashlib
 from collections import Counter
 from datetime import UTC, datetime
 
+import numpy as np
+
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import Aspect, ObservationType, WeaponClass
 from trucewatch.domain.results import Incident, LocationEstimate
@@ -27,20 +29,28 @@ def incident_id(obs_ids: list[str]) -> str:
     return "I-" + hashlib.sha256("\n".join(sorted(obs_ids)).encode()).hexdigest()[:16]
 
 
-def to_location(est: Estimate | None, projector: Projector) -> LocationEstimate | None:
-    if est is None or est.cov[0, 0] >= 1e9:
-        return None
-    lon, lat = projector.to_lonlat(est.x, est.y)
+def _location(est: Estimate, lon: float, lat: float) -> LocationEstimate:
     c = est.cov
     return LocationEstimate(
-        lat=round(float(lat), 6), lon=round(float(lon), 6), x=round(est.x, 2), y=round(est.y, 2),
+        lat=round(lat, 6), lon=round(lon, 6), x=round(est.x, 2), y=round(est.y, 2),
         cov=((round(float(c[0, 0]), 3), round(float(c[0, 1]), 3)),
              (round(float(c[1, 0]), 3), round(float(c[1, 1]), 3))),
         method=est.method, n_measurements=est.n,
     )  # fmt: skip
 
 
-def build(cluster: Cluster, projector: Projector) -> Incident:
+def build_all(clusters: list[Cluster], projector: Projector) -> list[Incident]:
+    """Incidents for these clusters; every estimate's position goes to longitude and latitude in one call."""
+    ends = [(c.estimates.get(Aspect.ORIGIN), c.estimates.get(Aspect.IMPACT) or c.estimates.get(Aspect.SITE))
+            for c in clusters]  # fmt: skip
+    located = [e for pair in ends for e in pair if e is not None and e.cov[0, 0] < 1e9]
+    lon, lat = projector.to_lonlat(np.array([e.x for e in located]), np.array([e.y for e in located]))
+    where = {id(e): _location(e, float(lo), float(la)) for e, lo, la in zip(located, lon, lat, strict=True)}
+    return [_incident(c, where.get(id(o)) if o else None, where.get(id(s)) if s else None)
+            for c, (o, s) in zip(clusters, ends, strict=True)]  # fmt: skip
+
+
+def _incident(cluster: Cluster, origin: LocationEstimate | None, site: LocationEstimate | None) -> Incident:
     obs = [v.obs for v in cluster.members]
     ids = sorted(o.id for o in obs)
     types = {o.type for o in obs}
@@ -48,7 +58,6 @@ def build(cluster: Cluster, projector: Projector) -> Incident:
     classes = Counter(o.weapon_class for o in obs if o.weapon_class and o.weapon_class != WeaponClass.UNKNOWN)
     counts = [o.count for o in obs if o.count]
     times = sorted(o.observed_at for o in obs)
-    site = cluster.estimates.get(Aspect.IMPACT) or cluster.estimates.get(Aspect.SITE)
     return Incident(
         id=incident_id(ids),
         observation_ids=tuple(ids),
@@ -56,8 +65,8 @@ def build(cluster: Cluster, projector: Projector) -> Incident:
         family=kind.family,
         start=times[0].astimezone(UTC),
         end=times[-1].astimezone(UTC),
-        origin=to_location(cluster.estimates.get(Aspect.ORIGIN), projector),
-        site=to_location(site, projector),
+        origin=origin,
+        site=site,
         weapon_class=classes.most_common(1)[0][0] if classes else None,
         count=max(counts) if counts else None,
     )
