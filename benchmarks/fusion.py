@@ -36,6 +36,7 @@ from shapely.geometry import Point
 from trucewatch.agreement import load_agreement
 from trucewatch.assess.attribution import responsibility
 from trucewatch.domain.enums import Aspect
+from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.incidents import build_all
 from trucewatch.fusion.measure import prepare
@@ -115,11 +116,12 @@ def main() -> None:
         label = truth["observations"]
 
         t0 = time.perf_counter()
-        views = prepare(obs, ag.projector, ag.place)
-        t1 = time.perf_counter()
-        clusters = cluster(views)
-        t2 = time.perf_counter()
-        incidents = build_all(clusters, ag.projector)
+        with collector_paused():  # as `fuse` runs these steps
+            views = prepare(obs, ag.projector, ag.place)
+            t1 = time.perf_counter()
+            clusters = cluster(views)
+            t2 = time.perf_counter()
+            incidents = build_all(clusters, ag.projector)
         by_id = {o.id: o for o in obs}
         resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
         t3 = time.perf_counter()

@@ -195,3 +195,27 @@ def test_leaving_one_out_names_the_wild_bearing_and_three_rays_cannot() -> None:
     three = _circle_rays((1000.0, 2000.0), 3, 2.0, [0.3, 20.0, -0.5])
     _, worst = _solve(three, [0] * 3, 1)
     assert _wild_reports(three, [0] * 3, worst, 1) == []  # any two rays meet: which one is wild is unknowable
+
+
+def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from trucewatch import fusion
+    from trucewatch.fusion.collector import collector_paused
+
+    seen: list[bool] = []
+    real = fusion.cluster
+    monkeypatch.setattr(fusion, "cluster", lambda views: seen.append(gc.isenabled()) or real(views))
+    assert gc.isenabled()
+    assert len(fuse(_shot(ag, "a", 35.45, 51.25, 0), ag.projector, ag.place)) == 1
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError
+    assert gc.isenabled()  # restored after an error too
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own setting is left as it was
+    finally:
+        gc.enable()

@@ -9,6 +9,7 @@ from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import Incident
 from trucewatch.fusion.associate import Cluster
 from trucewatch.fusion.coarse import attach
+from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.incidents import build_all, sort_key
 from trucewatch.fusion.measure import prepare
@@ -22,13 +23,14 @@ def fuse(
     place: Callable[[str], tuple[float, float] | None],
 ) -> list[Incident]:
     """Observations in, incidents out, in a deterministic order. Pure: no I/O."""
-    views = prepare(observations, projector, place)
-    clusters = cluster(views)
-    coarse = [v for v in views if v.coarse or not v.measurements]
-    clusters += attach([v for v in coarse if v.measurements], clusters)
-    unlocated = [v for v in coarse if not v.measurements]
-    for v in unlocated:
-        c = Cluster()
-        c.members.append(v)
-        clusters.append(c)
-    return sorted(build_all([c for c in clusters if c.members], projector), key=sort_key)
+    with collector_paused():
+        views = prepare(observations, projector, place)
+        clusters = cluster(views)
+        coarse = [v for v in views if v.coarse or not v.measurements]
+        clusters += attach([v for v in coarse if v.measurements], clusters)
+        for v in coarse:
+            if not v.measurements:
+                c = Cluster()
+                c.members.append(v)
+                clusters.append(c)
+        return sorted(build_all([c for c in clusters if c.members], projector), key=sort_key)

@@ -23,6 +23,7 @@ TIME_TOLERANCE_S = {
     SourceKind.PARTY_COMPLAINT: 20 * 60.0,
     SourceKind.OPEN_SOURCE: 3600.0,
 }
+_TAU = {(k, p): TIME_TOLERANCE_S[k] + p.seconds / 2.0 for k in TIME_TOLERANCE_S for p in TimePrecision}
 # Default 1-sigma position error (m) of a stated location when the report gives none.
 DEFAULT_POSITION_SIGMA_M = {
     SourceKind.ACOUSTIC_SENSOR: 200.0,
@@ -155,7 +156,7 @@ def prepare(
     for i, o in enumerate(observations):
         aspect = o.aspect or DEFAULT_ASPECT.get(o.type, Aspect.SITE)
         wc = o.weapon_class or WeaponClass.UNKNOWN
-        tau = TIME_TOLERANCE_S[o.source_kind] + o.time_precision.seconds / 2.0
+        tau = _TAU[o.source_kind, o.time_precision]
         coarse = (
             o.time_precision in (TimePrecision.HOUR, TimePrecision.DAY)
             or (o.lat is None and o.observer_lat is None)
