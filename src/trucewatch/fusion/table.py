@@ -18,17 +18,20 @@ def arrays(measurements: list[Measurement], groups: list[int]) -> MeasurementArr
     x, y = np.zeros(n), np.zeros(n)
     iaa, iab, icc = np.ones(n), np.zeros(n), np.ones(n)
     theta, sigma, r_mid, r_sigma = np.zeros(n), np.ones(n), np.ones(n), np.ones(n)
-    for k, m in enumerate(measurements):
-        if m.point is not None:
-            p = m.point
-            x[k], y[k] = p.x, p.y
-            a, b, c = p.cov[0, 0], p.cov[0, 1], p.cov[1, 1]
-            det = a * c - b * b
-            iaa[k], iab[k], icc[k] = c / det, -b / det, a / det
-        else:
-            r = m.ray
-            assert r is not None
-            kind[k] = 1
-            x[k], y[k], theta[k], sigma[k], r_mid[k], r_sigma[k] = r.ox, r.oy, r.theta, r.sigma, r.r_mid, r.r_sigma
+    pts = [(k, m.point) for k, m in enumerate(measurements) if m.point is not None]
+    rays = [(k, m.ray) for k, m in enumerate(measurements) if m.ray is not None]
+    if pts:
+        at = np.array([k for k, _ in pts])
+        x[at] = [p.x for _, p in pts]
+        y[at] = [p.y for _, p in pts]
+        cov = np.array([p.cov for _, p in pts])
+        a, b, c = cov[:, 0, 0], cov[:, 0, 1], cov[:, 1, 1]
+        det = a * c - b * b
+        iaa[at], iab[at], icc[at] = c / det, -b / det, a / det
+    if rays:
+        at = np.array([k for k, _ in rays])
+        kind[at] = 1
+        cols = np.array([(r.ox, r.oy, r.theta, r.sigma, r.r_mid, r.r_sigma) for _, r in rays]).T
+        x[at], y[at], theta[at], sigma[at], r_mid[at], r_sigma[at] = cols
     return MeasurementArrays(np.asarray(groups, dtype=np.int64), kind, x, y, iaa, iab, icc, theta, sigma, r_mid,
                              r_sigma)  # fmt: skip
