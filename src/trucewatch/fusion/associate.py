@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from trucewatch.domain.enums import Aspect, ObservationType
-from trucewatch.fusion.localize import Estimate, localize, normalized_residuals
+from trucewatch.fusion.localize import Estimate, localize
 from trucewatch.fusion.measure import Measurement, ObsView
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
@@ -291,9 +292,33 @@ OUTLIER_SIGMAS = 4.0
 def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
     """Merge clusters of one event that greedy association split (typically when a wild bearing came
     first and paired with a good one): two clusters of a family, coinciding in time, merge when one
-    position explains all their reports but at most one, and that one becomes an outlier."""
+    position explains all their reports but at most one, and that one becomes an outlier.
+
+    Every candidate pair is judged up front in one batched solve; a pair whose cluster has grown by an
+    earlier merge is judged again as it now stands."""
     clusters = sorted(clusters, key=lambda c: c.t_min)
     alive = [True] * len(clusters)
+    grown: set[int] = set()
+    pairs = list(_split_pairs(clusters, alive))
+    verdicts = dict(zip(pairs, _merge_verdicts([(clusters[i], clusters[j]) for i, j in pairs]), strict=True))
+    for i, j in _split_pairs(clusters, alive):
+        a, b = clusters[i], clusters[j]
+        fresh = i in grown or (i, j) not in verdicts  # judged again as it now stands
+        outlier = _merge_verdicts([(a, b)])[0] if fresh else verdicts[i, j]
+        if outlier is False:
+            continue
+        if outlier is not None:
+            outlier.outlier = True
+        for v in b.members:
+            a.add(v, refit=False)
+        a.refit()
+        alive[j] = False
+        grown.add(i)
+    return [c for c, ok in zip(clusters, alive, strict=True) if ok]
+
+
+def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[int, int]]:
+    """Pairs of live clusters (sorted by start) that could be one event's parts, as they stand when asked."""
     for i, a in enumerate(clusters):
         if not alive[i]:
             continue
@@ -307,40 +332,53 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
                 continue  # splits leave a small fragment; two full clusters are two events
             if set(a.sources) & set(b.sources):
                 continue
-            outlier = _merge_outlier(a, b)
-            if outlier is False:
+            yield i, j
+            if not alive[i]:
+                break
+
+
+def _merge_verdicts(pairs: list[tuple[Cluster, Cluster]]) -> list[ObsView | None | bool]:
+    """Per pair: None to merge cleanly; an ObsView to merge with it as the outlier; False not to merge.
+
+    Each aspect both clusters located is solved jointly (all pairs in one batched solve): the merge holds
+    when one position explains all those reports but at most one, with three or more left."""
+    from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
+    from trucewatch.fusion.table import arrays
+
+    ms: list[Measurement] = []
+    groups: list[int] = []
+    slots: list[tuple[int, list[ObsView]]] = []  # (pair, owner of each measurement)
+    verdict: list[ObsView | None | bool] = [False] * len(pairs)
+    for p, (a, b) in enumerate(pairs):
+        members = [v for v in a.members + b.members if not v.outlier]
+        for aspect in {m.aspect for v in members for m in v.measurements}:
+            in_a = any(m.aspect == aspect for v in a.members for m in v.measurements)
+            in_b = any(m.aspect == aspect for v in b.members for m in v.measurements)
+            if not (in_a and in_b):
                 continue
-            if outlier is not None:
-                outlier.outlier = True
-            for v in b.members:
-                a.add(v, refit=False)
-            a.refit()
-            alive[j] = False
-    return [c for c, ok in zip(clusters, alive, strict=True) if ok]
-
-
-def _merge_outlier(a: Cluster, b: Cluster) -> ObsView | None | bool:
-    """None: merge cleanly; an ObsView: merge with it as outlier; False: do not merge."""
-    members = [v for v in a.members + b.members if not v.outlier]
-    outlier: ObsView | None = None
-    shared = False
-    for aspect in {m.aspect for v in members for m in v.measurements}:
-        ms = [m for v in members for m in v.measurements if m.aspect == aspect]
-        in_a = any(m.aspect == aspect for v in a.members for m in v.measurements)
-        in_b = any(m.aspect == aspect for v in b.members for m in v.measurements)
-        if not (in_a and in_b):
+            mine = [(v, m) for v in members for m in v.measurements if m.aspect == aspect]
+            verdict[p] = None  # shares an aspect: judged below
+            ms += [m for _, m in mine]
+            groups += [len(slots)] * len(mine)
+            slots.append((p, [v for v, _ in mine]))
+    if not ms:
+        return verdict
+    table = arrays(ms, groups)
+    est = localize_batch(table, len(slots))
+    res = normalized_residuals_batch(table, est.x, est.y)
+    pos = 0
+    for g, (p, owners) in enumerate(slots):
+        r = res[pos : pos + len(owners)]
+        ranged = any(m.ray is not None and m.ray.ranged for m in ms[pos : pos + len(owners)])
+        pos += len(owners)
+        if verdict[p] is False:
             continue
-        shared = True
-        est = localize(ms)
-        if est is None or est.method == "bearing only":
-            return False
-        res = normalized_residuals(ms, est.x, est.y)
-        bad = [m for m, r in zip(ms, res, strict=True) if r > OUTLIER_SIGMAS]
-        if len(bad) > 1 or len(ms) - len(bad) < 3:
-            return False
-        if bad:
-            v = next(v for v in members if v.index == bad[0].obs_index)
-            if outlier is not None and outlier is not v:
-                return False
-            outlier = v
-    return outlier if shared else False
+        if est.n_rays[g] == 1 and est.n_points[g] == 0 and not ranged:
+            verdict[p] = False  # a lone bare bearing explains anything along it
+            continue
+        bad = [v for v, x in zip(owners, r, strict=True) if x > OUTLIER_SIGMAS]
+        if len(bad) > 1 or len(owners) - len(bad) < 3 or (bad and verdict[p] is not None and verdict[p] is not bad[0]):
+            verdict[p] = False
+        elif bad:
+            verdict[p] = bad[0]
+    return verdict
