@@ -152,6 +152,9 @@ def prepare(
     gamma = np.arctan2(nx - ox, ny - oy)
     px, py = projector.to_xy(np.nan_to_num(lon), np.nan_to_num(lat) + 0.01) if n else (np.zeros(0), np.zeros(0))
     gamma_pt = np.arctan2(px - x, py - y)
+    # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
+    has_pt, has_obs = (~np.isnan(lon)).tolist(), (~np.isnan(olon)).tolist()
+    x, y, ox, oy, gamma, gamma_pt = (a.tolist() for a in (x, y, ox, oy, gamma, gamma_pt))
     views = []
     for i, o in enumerate(observations):
         aspect = o.aspect or DEFAULT_ASPECT.get(o.type, Aspect.SITE)
@@ -163,23 +166,23 @@ def prepare(
             or (o.geo_precision is not None and o.geo_precision >= 2)
         )
         v = ObsView(i, o, o.observed_at.timestamp(), tau, o.type.family, coarse, reach=WEAPON_RANGE_M[wc])
-        if not np.isnan(lon[i]):
+        if has_pt[i]:
             if o.location_precision_m is not None:
                 sigma = o.location_precision_m
             elif o.geo_precision is not None or (o.lat is None and o.place):
                 sigma = GEO_PRECISION_SIGMA_M.get(o.geo_precision or 1, 2000.0)
             else:
                 sigma = DEFAULT_POSITION_SIGMA_M[o.source_kind]
-            v.measurements.append(Measurement(i, aspect, point=Point(float(x[i]), float(y[i]), _iso_cov(sigma))))
+            v.measurements.append(Measurement(i, aspect, point=Point(x[i], y[i], _iso_cov(sigma))))
             if o.fire_bearing_deg is not None:
                 # the crater's direction of fire: a ray from the impact back toward the origin
-                theta = math.radians(o.fire_bearing_deg) + float(gamma_pt[i])
-                ray = Ray(float(x[i]), float(y[i]), theta, math.radians(10.0), MIN_RANGE_M, WEAPON_RANGE_M[wc], False)
+                theta = math.radians(o.fire_bearing_deg) + gamma_pt[i]
+                ray = Ray(x[i], y[i], theta, math.radians(10.0), MIN_RANGE_M, WEAPON_RANGE_M[wc], False)
                 v.measurements.append(Measurement(i, Aspect.ORIGIN, ray=ray))
         eb = o.effective_bearing
-        if eb is not None and not np.isnan(olon[i]):
+        if eb is not None and has_obs[i]:
             bearing, sigma_deg = eb
-            theta = math.radians(bearing) + float(gamma[i])
+            theta = math.radians(bearing) + gamma[i]
             if o.distance_m is not None:
                 d = o.distance_m
                 lo, hi, ranged = d * 0.85, d * 1.15, True
@@ -190,7 +193,7 @@ def prepare(
             else:
                 lo, hi, ranged = MIN_RANGE_M, SIGHTING_RANGE_M[o.source_kind], False
             judgement = 0.2 if o.source_kind in HUMAN_SOURCES else 0.05
-            ray = Ray(float(ox[i]), float(oy[i]), theta, math.radians(sigma_deg), lo, hi, ranged, judgement)
+            ray = Ray(ox[i], oy[i], theta, math.radians(sigma_deg), lo, hi, ranged, judgement)
             v.measurements.append(Measurement(i, aspect, ray=ray))
         views.append(v)
     return views
