@@ -191,32 +191,43 @@ VAGUE_TAU_S = 120.0
 
 def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     """A lone vague or late report (a complaint, a crater documented hours later) joins the cheapest
-    cluster its own gates admit, as greedy association would have let it."""
+    cluster its own gates admit, as greedy association would have let it. Clusters of another family or
+    outside the report's time window are ruled out with arrays before any cost is computed."""
     clusters = sorted(clusters, key=lambda c: c.t_min)
-    starts = [c.t_min for c in clusters]
-    alive = [True] * len(clusters)
+    starts = np.array([c.t_min for c in clusters])  # as sorted, for the search
+    firsts, lasts = starts.copy(), np.array([c.t_max for c in clusters])  # as clusters grow
+    families = {f: k for k, f in enumerate(sorted({c.family for c in clusters}))}
+    family = np.array([families[c.family] for c in clusters])
+    alive = np.ones(len(clusters), dtype=bool)
     dirty: list[Cluster] = []
     for k, c in enumerate(clusters):
         if len(c.members) != 1:
             continue
         v = c.members[0]
-        if v.tau <= VAGUE_TAU_S and v.obs.type not in AFTERMATH_TYPES:
+        late = v.obs.type in AFTERMATH_TYPES
+        if v.tau <= VAGUE_TAU_S and not late:
             continue
         window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
-        lo = bisect.bisect_left(starts, v.t - window - AFTERMATH_LAG_S)
-        hi = bisect.bisect_right(starts, v.t + window)
-        best, target = math.inf, None
-        for j in range(lo, hi):
-            if j != k and alive[j]:
-                cost_j = cost(v, clusters[j])
-                if cost_j < best:
-                    best, target = cost_j, clusters[j]
-        if target is not None:
-            target.add(v, refit=False)
-            dirty.append(target)
+        lo = int(np.searchsorted(starts, v.t - window - AFTERMATH_LAG_S, side="left"))
+        hi = int(np.searchsorted(starts, v.t + window, side="right"))
+        dt = np.maximum(np.maximum(firsts[lo:hi] - v.t, v.t - lasts[lo:hi]), 0.0)
+        if late:
+            dt = np.where(v.t > lasts[lo:hi], np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
+        near = (dt <= window) & alive[lo:hi] & (family[lo:hi] == families[v.family])
+        best, target = math.inf, -1
+        for j in (np.flatnonzero(near) + lo).tolist():
+            if j == k:
+                continue
+            cost_j = cost(v, clusters[j])
+            if cost_j < best:
+                best, target = cost_j, j
+        if target >= 0:
+            clusters[target].add(v, refit=False)
+            firsts[target], lasts[target] = clusters[target].t_min, clusters[target].t_max
+            dirty.append(clusters[target])
             alive[k] = False
     refit_all(dirty)
-    return [c for c, ok in zip(clusters, alive, strict=True) if ok]
+    return [c for c, ok in zip(clusters, alive.tolist(), strict=True) if ok]
 
 
 def refit_all(clusters: list[Cluster]) -> None:
