@@ -11,6 +11,9 @@ and weapon events are raised, and `density` says by how much), then measures, in
 - crb_ratio: origin RMSE over the root of the mean trace of the Cramér–Rao bound, for incidents located
   by three or more bearings (the bound computed at the true origin from the same measurements);
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
+- peak_rss_mb: the whole process's peak (generating and parsing the data included);
+  rss_before_fusion_mb: memory held when fusion starts (the parsed observations, as the store hands them
+  over); peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux only, else null);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire.
 
@@ -20,6 +23,7 @@ and weapon events are raised, and `density` says by how much), then measures, in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import resource
@@ -96,6 +100,23 @@ def _calibration(pairs: list[tuple[float, bool]]) -> list[dict[str, float]]:
     return out
 
 
+def _rss_mb(field: str) -> int | None:
+    """A memory figure of this process from /proc (Linux), in MB: VmRSS now, VmHWM the peak since reset."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss() -> None:
+    """Start VmHWM afresh, so the fusion peak is not the generator's or the parser's (Linux 4.0+)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--observations", type=int, default=100_000)
@@ -115,6 +136,8 @@ def main() -> None:
         events = {e["id"]: e for e in truth["events"]}
         label = truth["observations"]
 
+        input_rss = _rss_mb("VmRSS")
+        _reset_peak_rss()
         t0 = time.perf_counter()
         with collector_paused():  # as `fuse` runs these steps
             views = prepare(obs, ag.projector, ag.place)
@@ -125,6 +148,7 @@ def main() -> None:
         by_id = {o.id: o for o in obs}
         resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
         t3 = time.perf_counter()
+        fusion_peak = _rss_mb("VmHWM")
         grouping_seconds = t2 - t1
 
         # our labels
@@ -205,6 +229,8 @@ def main() -> None:
             "components": len(components([v for v in views if not v.coarse and v.measurements])),
             "incidents": len(incidents),
             "peak_rss_mb": round(peak),
+            "rss_before_fusion_mb": input_rss,
+            "peak_rss_during_fusion_mb": fusion_peak,
             "pairwise_f1": ours,
             "baseline_pairwise_f1": {"acled_rule": acled_f1, "dbscan": dbscan_f1},
             "dbscan_seconds": round(dbscan_seconds, 2),
