@@ -98,12 +98,15 @@ class Measurement:
     aspect: Aspect
     point: Point | None = None
     ray: Ray | None = None
+    _rough: Point | None = field(default=None, init=False, repr=False, compare=False)
 
     def rough(self) -> Point:
         if self.point is not None:
             return self.point
         assert self.ray is not None
-        return self.ray.as_point()
+        if self._rough is None:  # computed once: fusion asks for it many times
+            self._rough = self.ray.as_point()
+        return self._rough
 
 
 @dataclass
