@@ -145,8 +145,9 @@ def main() -> None:
             clusters = cluster(views)
             t2 = time.perf_counter()
             incidents = build_all(clusters, ag.projector)
-        by_id = {o.id: o for o in obs}
-        resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
+        with collector_paused():  # as `assess` runs attribution
+            by_id = {o.id: o for o in obs}
+            resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM")
         grouping_seconds = t2 - t1

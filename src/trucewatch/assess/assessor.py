@@ -12,6 +12,7 @@ from trucewatch.assess.workflow import current_attribution, current_status
 from trucewatch.domain.enums import Outcome
 from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import Decision, Finding, Incident
+from trucewatch.fusion.collector import collector_paused
 
 UNCOVERED_FAMILIES = {"mobilisation", "training", "resupply", "movement", "weapon"}
 VIOLATION_P = 0.5  # a prohibited clause applies when its zone probability reaches this
@@ -85,6 +86,8 @@ def assess(
     decisions: dict[str, list[Decision]] | None = None,
 ) -> list[Finding]:
     decisions = decisions or {}
-    return [
-        assess_incident(i, [observations[o] for o in i.observation_ids], ag, decisions.get(i.id, [])) for i in incidents
-    ]
+    with collector_paused():  # as in fusion: many short-lived objects, no cycles
+        return [
+            assess_incident(i, [observations[o] for o in i.observation_ids], ag, decisions.get(i.id, []))
+            for i in incidents
+        ]
