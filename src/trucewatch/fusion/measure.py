@@ -99,6 +99,22 @@ class Measurement:
     point: Point | None = None
     ray: Ray | None = None
     _rough: Point | None = field(default=None, init=False, repr=False, compare=False)
+    _row: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def row(self) -> tuple[float, ...]:
+        """The measurement as one row of the batched solver's table: kind (0 point, 1 ray), x, y, the
+        point's inverse covariance (a, b, c), then the ray's bearing, sigma, range middle and spread."""
+        if self._row is None:
+            if self.point is not None:
+                p = self.point
+                a, b, c = float(p.cov[0, 0]), float(p.cov[0, 1]), float(p.cov[1, 1])
+                det = a * c - b * b
+                self._row = (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0)
+            else:
+                r = self.ray
+                assert r is not None
+                self._row = (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma)
+        return self._row
 
     def rough(self) -> Point:
         if self.point is not None:
