@@ -219,3 +219,24 @@ def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> N
         assert not gc.isenabled()  # a caller's own setting is left as it was
     finally:
         gc.enable()
+
+
+def test_batched_solve_gives_each_group_what_it_gets_alone() -> None:
+    """Groups that converge early leave the batch (their rows are dropped); the rest must come out exactly
+    as if each were solved on its own."""
+    from trucewatch.fusion.batch import localize_batch
+    from trucewatch.fusion.table import arrays
+
+    rng = np.random.default_rng(5)
+    groups: list[list[Measurement]] = []
+    for g in range(300):
+        target = (float(rng.normal(0, 20_000)), float(rng.normal(0, 20_000)))
+        n = int(rng.integers(2, 8))
+        bias = [8.0 if g % 7 == 0 and k == 0 else float(rng.normal()) for k in range(n)]  # some converge slowly
+        groups.append(_circle_rays(target, n, 2.0, bias))
+    ms = [m for grp in groups for m in grp]
+    together = localize_batch(arrays(ms, [g for g, grp in enumerate(groups) for _ in grp]), len(groups))
+    for g, grp in enumerate(groups):
+        alone = localize_batch(arrays(grp, [0] * len(grp)), 1)
+        assert (together.x[g], together.y[g], together.chi2[g]) == (alone.x[0], alone.y[0], alone.chi2[0])
+        assert np.array_equal(together.cov[g], alone.cov[0])

@@ -119,29 +119,48 @@ def _start(m: MeasurementArrays, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, (A22 * B1 - A12 * B2) / det, 0.0), np.where(ok, (A11 * B2 - A12 * B1) / det, 0.0)
 
 
+def _subset(m: MeasurementArrays, keep: np.ndarray, ids: np.ndarray) -> MeasurementArrays:
+    """The rows of the groups kept, renumbered 0..len(ids)-1 in the order of ids."""
+    rows = keep[m.group]
+    renumber = np.full(len(keep), -1, dtype=np.int64)
+    renumber[ids] = np.arange(len(ids))
+    return MeasurementArrays(renumber[m.group[rows]], m.kind[rows], m.x[rows], m.y[rows], m.iaa[rows], m.iab[rows],
+                             m.icc[rows], m.theta[rows], m.sigma[rows], m.r_mid[rows], m.r_sigma[rows])  # fmt: skip
+
+
 def localize_batch(m: MeasurementArrays, n: int, iterations: int = 25) -> BatchEstimate:
     ex, ey = _start(m, n)
     lam = np.full(n, 1e-3)
     r1, r2, j1, j2 = _residuals(m, ex, ey)
     h11, h12, h22, g1, g2, cost = _normal(m, n, r1, r2, j1, j2)
     active = np.ones(n, dtype=bool)
+    # most groups converge in a few iterations: once half of those being iterated are done, the rest go
+    # on with their own rows only (each group's sums are over its rows in the same order: same results)
+    sub, ids = m, np.arange(n)
     for _ in range(iterations):
-        a11 = h11 + lam * (h11 + 1e-9)
-        a22 = h22 + lam * (h22 + 1e-9)
-        det = a11 * a22 - h12 * h12
+        if len(ids) > 64 and 2 * int(active[ids].sum()) < len(ids):
+            ids = np.flatnonzero(active)
+            sub = _subset(m, active, ids)
+        k = len(ids)
+        on, L = active[ids], lam[ids]
+        H11, H12, H22, G1, G2, C = h11[ids], h12[ids], h22[ids], g1[ids], g2[ids], cost[ids]
+        a11 = H11 + L * (H11 + 1e-9)
+        a22 = H22 + L * (H22 + 1e-9)
+        det = a11 * a22 - H12 * H12
         det = np.where(np.abs(det) > 1e-300, det, 1e-300)
-        sx = -(a22 * g1 - h12 * g2) / det
-        sy = -(a11 * g2 - h12 * g1) / det
-        sx, sy = np.where(active, sx, 0.0), np.where(active, sy, 0.0)
-        cx, cy = ex + sx, ey + sy
-        q1, q2, k1, k2 = _residuals(m, cx, cy)
-        n11, n12, n22, m1, m2, c2 = _normal(m, n, q1, q2, k1, k2)
-        better = (c2 <= cost) & active
-        ex, ey = np.where(better, cx, ex), np.where(better, cy, ey)
-        h11, h12, h22 = np.where(better, n11, h11), np.where(better, n12, h12), np.where(better, n22, h22)
-        g1, g2, cost = np.where(better, m1, g1), np.where(better, m2, g2), np.where(better, c2, cost)
-        lam = np.where(better, np.maximum(lam / 10, 1e-9), lam * 10)
-        active &= ~(better & (np.hypot(sx, sy) < 0.01)) & (lam < 1e8)
+        sx = -(a22 * G1 - H12 * G2) / det
+        sy = -(a11 * G2 - H12 * G1) / det
+        sx, sy = np.where(on, sx, 0.0), np.where(on, sy, 0.0)
+        cx, cy = ex[ids] + sx, ey[ids] + sy
+        q1, q2, k1, k2 = _residuals(sub, cx, cy)
+        n11, n12, n22, m1, m2, c2 = _normal(sub, k, q1, q2, k1, k2)
+        better = (c2 <= C) & on
+        ex[ids], ey[ids] = np.where(better, cx, ex[ids]), np.where(better, cy, ey[ids])
+        h11[ids], h12[ids] = np.where(better, n11, H11), np.where(better, n12, H12)
+        h22[ids] = np.where(better, n22, H22)
+        g1[ids], g2[ids], cost[ids] = np.where(better, m1, G1), np.where(better, m2, G2), np.where(better, c2, C)
+        lam[ids] = np.where(better, np.maximum(L / 10, 1e-9), L * 10)
+        active[ids] = on & ~(better & (np.hypot(sx, sy) < 0.01)) & (lam[ids] < 1e8)
         if not active.any():
             break
     det = h11 * h22 - h12 * h12
