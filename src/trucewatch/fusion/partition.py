@@ -66,10 +66,18 @@ class _Cols:
 
 
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Which candidate pairs may describe one event."""
+    """Which candidate pairs may describe one event: the time gates first (most candidates fail them),
+    then the geometry of those left."""
     dt = np.abs(c.t[i] - c.t[j])
     ok = dt <= c.window[i] + c.tau[i] + c.tau[j]
     ok &= ~((c.source[i] == c.source[j]) & (dt > np.minimum(c.tau[i], c.tau[j])))
+    keep = np.flatnonzero(ok)
+    ok[keep] = _linked(c, i[keep], j[keep])
+    return ok
+
+
+def _linked(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether the positions the two reports give (points, bearings, ranges) can be of one event."""
     same = c.aspect[i] == c.aspect[j]
     both = c.has_point[i] & c.has_point[j]
     d = np.stack([c.px[i] - c.px[j], c.py[i] - c.py[j]], axis=1)
@@ -104,7 +112,7 @@ def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     dist = np.hypot(d[:, 0], d[:, 1])
     slack = 3 * np.sqrt((c.c[i][:, 0, 0] + c.c[i][:, 1, 1] + c.c[j][:, 0, 0] + c.c[j][:, 1, 1]).clip(0))
     link |= cross & (dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000))
-    return ok & link
+    return link
 
 
 def components(views: list[ObsView]) -> list[list[ObsView]]:
