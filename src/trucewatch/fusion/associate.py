@@ -55,10 +55,6 @@ class Cluster:
             for a in {m.aspect for m in v.measurements}:
                 self.estimates[a] = localize(self.measurements(a))
 
-    def refit(self) -> None:
-        for a in {m.aspect for v in self.members for m in v.measurements}:
-            self.estimates[a] = localize(self.measurements(a))
-
 
 def _point_cost(m: Measurement, est: Estimate) -> float:
     """The Mahalanobis cost of a report against an estimate, in closed form for 2×2 (called millions of
@@ -327,9 +323,9 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
             outlier.outlier = True
         for v in b.members:
             a.add(v, refit=False)
-        a.refit()
         alive[j] = False
         grown.add(i)
+    refit_all([clusters[i] for i in sorted(grown)])  # no verdict reads a cluster's estimate: one solve at the end
     return [c for c, ok in zip(clusters, alive, strict=True) if ok]
 
 
