@@ -38,7 +38,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from trucewatch.agreement import load_agreement
-from trucewatch.assess.attribution import responsibility
+from trucewatch.assess.attribution import responsibilities
 from trucewatch.domain.enums import Aspect
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.engine import cluster
@@ -147,7 +147,8 @@ def main() -> None:
             incidents = build_all(clusters, ag.projector)
         with collector_paused():  # as `assess` runs attribution
             by_id = {o.id: o for o in obs}
-            resp = [responsibility(i, [by_id[k] for k in i.observation_ids], ag)[0] for i in incidents]
+            evidence = [[by_id[k] for k in i.observation_ids] for i in incidents]
+            resp = [p for p, _ in responsibilities(incidents, evidence, ag)]
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM")
         grouping_seconds = t2 - t1

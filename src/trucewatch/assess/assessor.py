@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from trucewatch.agreement.model import Agreement
-from trucewatch.assess.attribution import responsibility, responsible_party
+from trucewatch.assess.attribution import responsibilities, responsibility, responsible_party
 from trucewatch.assess.confidence import confidence
 from trucewatch.assess.obligations import applies
 from trucewatch.assess.workflow import current_attribution, current_status
@@ -24,10 +24,15 @@ def finding_id(incident_id: str) -> str:
 
 
 def assess_incident(
-    inc: Incident, obs: list[Observation], ag: Agreement, decisions: list[Decision] | None = None
+    inc: Incident,
+    obs: list[Observation],
+    ag: Agreement,
+    decisions: list[Decision] | None = None,
+    attribution: tuple[dict[str, float], str] | None = None,
 ) -> Finding:
+    """The finding for one incident; `attribution` is its `responsibility`, when already computed."""
     decisions = decisions or []
-    probs, basis = responsibility(inc, obs, ag)
+    probs, basis = attribution if attribution is not None else responsibility(inc, obs, ag)
     threshold = ag.spec.settings.attribution_threshold
     party = responsible_party(probs, threshold)
     override = current_attribution(decisions)
@@ -87,7 +92,8 @@ def assess(
 ) -> list[Finding]:
     decisions = decisions or {}
     with collector_paused():  # as in fusion: many short-lived objects, no cycles
+        obs = [[observations[o] for o in i.observation_ids] for i in incidents]
         return [
-            assess_incident(i, [observations[o] for o in i.observation_ids], ag, decisions.get(i.id, []))
-            for i in incidents
+            assess_incident(i, o, ag, decisions.get(i.id, []), a)
+            for i, o, a in zip(incidents, obs, responsibilities(incidents, obs, ag), strict=True)
         ]

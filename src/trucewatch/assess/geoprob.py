@@ -69,10 +69,32 @@ def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry |
     return float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
 
 
-def party_probabilities(x: float, y: float, cov: np.ndarray, areas: dict[str, BaseGeometry]) -> dict[str, float]:
-    """P(position in each party's area of control); the rest (outside all areas) under 'outside'."""
-    probs = {pid: round(probability_inside(x, y, cov, g), 4) for pid, g in sorted(areas.items())}
-    rest = max(0.0, 1.0 - sum(probs.values()))
-    if rest > 1e-4:
-        probs["outside"] = round(rest, 4)
-    return probs
+def party_probabilities_many(
+    x: np.ndarray, y: np.ndarray, cov: np.ndarray, areas: dict[str, BaseGeometry]
+) -> list[dict[str, float]]:
+    """P(each position in each party's area of control), the rest (outside all areas) under 'outside';
+    cov is n×2×2. The clear cases are decided with one call per area; only positions whose ellipse
+    reaches a boundary are sampled, one by one."""
+    n = len(x)
+    half = (cov[:, 0, 0] + cov[:, 1, 1]) / 2
+    det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] * cov[:, 0, 1]
+    sigma = np.sqrt(np.maximum(half + np.sqrt(np.maximum(half * half - det, 0.0)), 0.0))
+    points = shapely.points(x, y)
+    columns: dict[str, np.ndarray] = {}
+    for pid, zone in sorted(areas.items()):
+        p = np.zeros(n)
+        if zone is not None and not zone.is_empty:
+            clear = shapely.distance(_boundary(zone), points) > CLEAR_SIGMAS * sigma
+            p[clear] = shapely.contains_xy(zone, x[clear], y[clear])
+            for k in np.flatnonzero(~clear).tolist():
+                pts = sample_points(float(x[k]), float(y[k]), cov[k])
+                p[k] = float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
+        columns[pid] = p
+    out = []
+    for k in range(n):
+        probs = {pid: round(float(col[k]), 4) for pid, col in columns.items()}
+        rest = max(0.0, 1.0 - sum(probs.values()))
+        if rest > 1e-4:
+            probs["outside"] = round(rest, 4)
+        out.append(probs)
+    return out
