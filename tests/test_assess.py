@@ -154,3 +154,27 @@ def test_probability_inside_matches_the_analytic_half_plane() -> None:
         p = probability_inside(mx, 0.0, np.eye(2) * s * s, zone)
         want = 0.5 * (1 + math.erf(mx / (s * math.sqrt(2))))
         assert p == pytest.approx(want, abs=0.02)
+
+
+def test_area_probabilities_together_equal_one_at_a_time(ag) -> None:  # type: ignore[no-untyped-def]
+    """Positions far inside an area, across the contact line and near it, with round and long ellipses:
+    computed together, each gets exactly the probabilities `probability_inside` gives it alone."""
+    from trucewatch.assess.geoprob import party_probabilities_many
+
+    rng = np.random.default_rng(11)
+    line = ag.contact_line
+    xs, ys, covs = [], [], []
+    for k in range(60):
+        p = line.interpolate(float(rng.uniform(0, line.length)))
+        off = float(rng.choice([0.0, 300.0, 2_000.0, 15_000.0]))
+        xs.append(p.x + off * float(rng.choice([-1, 1])))
+        ys.append(p.y + float(rng.normal(0, 500)))
+        a = float(rng.uniform(50, 3000)) ** 2
+        covs.append(np.array([[a, 0.0], [0.0, a / 9]]) if k % 2 else np.eye(2) * a)
+    together = party_probabilities_many(np.array(xs), np.array(ys), np.array(covs), ag.control)
+    sampled = 0
+    for x, y, cov, probs in zip(xs, ys, covs, together, strict=True):
+        alone = {pid: round(probability_inside(x, y, cov, zone), 4) for pid, zone in sorted(ag.control.items())}
+        assert {pid: probs[pid] for pid in alone} == alone
+        sampled += any(0.0 < p < 1.0 for p in alone.values())
+    assert sampled >= 5  # the near-boundary path was exercised, not only the clear one
