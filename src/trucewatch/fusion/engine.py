@@ -8,7 +8,7 @@ from scipy.stats import chi2
 
 from trucewatch.domain.enums import Aspect
 from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, method_name, refit_all
-from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
+from trucewatch.fusion.batch import MeasurementArrays, localize_batch, normalized_residuals_batch
 from trucewatch.fusion.localize import Estimate
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
@@ -52,49 +52,43 @@ def _wild_reports(ms: list[Measurement], groups: list[int], worst: np.ndarray, n
     refitting without each member does: the group is explained once the wild one is gone, and only then.
     A group needs four or more measurements for this (three rays always meet in pairs). Where leaving out
     any of several reports explains the rest, the likeliest explanation (least χ²) is taken; where none
-    does, the group is left to the greedy assignment.
+    does, the group is left to the greedy assignment. All variants of all groups are built with index
+    arithmetic and solved in one batch.
     """
-    members: dict[int, list[int]] = {}
-    for k, g in enumerate(groups):
-        if worst[g] > OUTLIER_SIGMAS:
-            members.setdefault(g, []).append(k)
-    dirty = {g: ks for g, ks in members.items() if len(ks) >= 4}
-    if not dirty:
+    group = np.asarray(groups, dtype=np.int64)
+    sizes = np.bincount(group, minlength=n)
+    dirty = (worst > OUTLIER_SIGMAS) & (sizes >= 4)
+    members = np.flatnonzero(dirty[group])  # measurement indices, in order
+    if not len(members):
         return []
-    fit_ms: list[Measurement] = []
-    fit_groups: list[int] = []
-    eval_ms: list[Measurement] = []
-    eval_groups: list[int] = []
-    variants: list[tuple[int, int]] = []  # (group, left-out measurement) per variant
-    for g, ks in dirty.items():
-        for out in ks:
-            v = len(variants)
-            variants.append((g, out))
-            for k in ks:
-                eval_ms.append(ms[k])
-                eval_groups.append(v)
-                if k != out:
-                    fit_ms.append(ms[k])
-                    fit_groups.append(v)
-    est = localize_batch(arrays(fit_ms, fit_groups), len(variants))
-    res = normalized_residuals_batch(arrays(eval_ms, eval_groups), est.x, est.y)
-    fits = est.chi2 <= _chi2_limit(np.bincount(np.asarray(fit_groups), minlength=len(variants)))
-    wild: list[int] = []
-    pos = 0
-    explained: dict[int, list[int]] = {}
-    for v, (g, out) in enumerate(variants):
-        ks = dirty[g]
-        r = res[pos : pos + len(ks)]
-        pos += len(ks)
-        others = max(float(x) for k, x in zip(ks, r, strict=True) if k != out)
-        left_out = float(r[ks.index(out)])
-        if fits[v] and others <= OUTLIER_SIGMAS < left_out:
-            explained.setdefault(g, []).append(v)
-    for vs in explained.values():
-        # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
-        best = min(vs, key=lambda v: float(est.chi2[v]))
-        wild.append(variants[best][1])
-    return wild
+    members = members[np.argsort(group[members], kind="stable")]  # by group, each group's in order
+    g_of = group[members]
+    k = sizes[g_of]  # each variant (one per member, leaving it out) is evaluated on all k of its group
+    first = np.searchsorted(g_of, g_of)  # position of each group's first member
+    variant = np.repeat(np.arange(len(members)), k)
+    slot = first[variant] + np.arange(len(variant)) - np.repeat(np.cumsum(k) - k, k)
+    is_out = slot == variant  # the evaluated member is the one this variant leaves out
+    table = arrays(ms, groups)
+    fit = _rows(table, members[slot[~is_out]], variant[~is_out])
+    est = localize_batch(fit, len(members))
+    res = normalized_residuals_batch(_rows(table, members[slot], variant), est.x, est.y)
+    others = np.zeros(len(members))
+    np.maximum.at(others, variant[~is_out], res[~is_out])
+    left_out = res[is_out]
+    fits = est.chi2 <= _chi2_limit(k - 1)
+    explained = np.flatnonzero(fits & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS))
+    # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
+    best = explained[np.lexsort((explained, est.chi2[explained], g_of[explained]))]
+    keep = np.ones(len(best), dtype=bool)
+    keep[1:] = g_of[best[1:]] != g_of[best[:-1]]
+    return [int(i) for i in members[best[keep]]]
+
+
+def _rows(table: MeasurementArrays, rows: np.ndarray, group: np.ndarray) -> MeasurementArrays:
+    """These rows of a table, regrouped."""
+    t = table
+    return MeasurementArrays(group, t.kind[rows], t.x[rows], t.y[rows], t.iaa[rows], t.iab[rows], t.icc[rows],
+                             t.theta[rows], t.sigma[rows], t.r_mid[rows], t.r_sigma[rows])  # fmt: skip
 
 
 def cluster(views: list[ObsView]) -> list[Cluster]:
