@@ -51,7 +51,8 @@ def _sum(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _residuals(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: ignore[no-untyped-def]
-    """Whitened residual blocks: (r1, r2, J1 rows, J2 rows) with up to two residuals per measurement."""
+    """Whitened residuals, up to two per measurement, and their Jacobian rows: (r1, r2, (∂r1/∂x, ∂r1/∂y),
+    (∂r2/∂x, ∂r2/∂y)), each component an array."""
     gx, gy = ex[m.group], ey[m.group]
     pt = m.kind == 0
     # points: whitened with the Cholesky factor of the inverse covariance, written out for 2x2
@@ -62,8 +63,6 @@ def _residuals(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: i
     # L = [[l11, 0], [l21, l22]], residual = L.T @ d
     p1 = l11 * dx + l21 * dy
     p2 = l22 * dy
-    pj1 = np.stack([-l11, -l21], axis=1)
-    pj2 = np.stack([np.zeros_like(l22), -l22], axis=1)
     # rays: bearing residual and range-band residual
     rx, ry = gx - m.x, gy - m.y
     rho2 = np.maximum(rx * rx + ry * ry, 1.0)
@@ -72,12 +71,10 @@ def _residuals(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: i
     b = (m.theta - pred + np.pi) % (2 * np.pi) - np.pi
     b1 = b / m.sigma
     b2 = (rho - m.r_mid) / m.r_sigma
-    bj1 = np.stack([-(ry / rho2) / m.sigma, (rx / rho2) / m.sigma], axis=1)
-    bj2 = np.stack([(rx / rho) / m.r_sigma, (ry / rho) / m.r_sigma], axis=1)
     r1 = np.where(pt, p1, b1)
     r2 = np.where(pt, p2, b2)
-    j1 = np.where(pt[:, None], pj1, bj1)
-    j2 = np.where(pt[:, None], pj2, bj2)
+    j1 = (np.where(pt, -l11, -(ry / rho2) / m.sigma), np.where(pt, -l21, (rx / rho2) / m.sigma))
+    j2 = (np.where(pt, 0.0, (rx / rho) / m.r_sigma), np.where(pt, -l22, (ry / rho) / m.r_sigma))
     return r1, r2, j1, j2
 
 
@@ -88,11 +85,12 @@ def _huber(r: np.ndarray) -> np.ndarray:
 
 def _normal(m: MeasurementArrays, n: int, r1, r2, j1, j2):  # type: ignore[no-untyped-def]
     w1, w2 = _huber(r1), _huber(r2)
-    h11 = _sum(m.group, w1 * j1[:, 0] ** 2 + w2 * j2[:, 0] ** 2, n)
-    h12 = _sum(m.group, w1 * j1[:, 0] * j1[:, 1] + w2 * j2[:, 0] * j2[:, 1], n)
-    h22 = _sum(m.group, w1 * j1[:, 1] ** 2 + w2 * j2[:, 1] ** 2, n)
-    g1 = _sum(m.group, w1 * j1[:, 0] * r1 + w2 * j2[:, 0] * r2, n)
-    g2 = _sum(m.group, w1 * j1[:, 1] * r1 + w2 * j2[:, 1] * r2, n)
+    (a1, b1), (a2, b2) = j1, j2
+    h11 = _sum(m.group, w1 * a1**2 + w2 * a2**2, n)
+    h12 = _sum(m.group, w1 * a1 * b1 + w2 * a2 * b2, n)
+    h22 = _sum(m.group, w1 * b1**2 + w2 * b2**2, n)
+    g1 = _sum(m.group, w1 * a1 * r1 + w2 * a2 * r2, n)
+    g2 = _sum(m.group, w1 * b1 * r1 + w2 * b2 * r2, n)
     cost = _sum(m.group, w1 * r1 * r1 + w2 * r2 * r2, n)
     return h11, h12, h22, g1, g2, cost
 
