@@ -3,6 +3,8 @@ pairs), vectorised gates built from each observation's own uncertainty, connecte
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -36,23 +38,26 @@ class _Cols:
         self.window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) for v in views])
         self.after = np.array([v.obs.type in AFTERMATH_TYPES for v in views])
         self.source = np.array([hash(v.obs.source_id) for v in views], dtype=np.int64)
-        self.aspect = np.array([v.measurements[0].aspect.value for v in views])
+        self.aspect = np.array([v.measurements[0].aspect for v in views], dtype=str)  # StrEnum: already str
         self.reach = np.array([v.reach for v in views])
         self.has_point = np.zeros(n, dtype=bool)
         self.px, self.py = np.zeros(n), np.zeros(n)
         self.c = np.zeros((n, 2, 2))
         self.ox, self.oy, self.theta, self.sigma, self.rhi = (np.zeros(n) for _ in range(5))
-        pts = [(k, m.point) for k, m in enumerate(v.measurements[0] for v in views) if m.point is not None]
-        rays = [(k, m.ray) for k, m in enumerate(v.measurements[0] for v in views) if m.ray is not None]
-        if pts:
-            at = np.array([k for k, _ in pts])
+        first = [v.measurements[0] for v in views]
+        pts = [(k, m.point) for k, m in enumerate(first) if m.point is not None]
+        rays = [(k, m.ray) for k, m in enumerate(first) if m.ray is not None]
+        if pts:  # columns filled with fromiter: building arrays from per-report tuples or 2x2 arrays is slow
+            at = np.fromiter((k for k, _ in pts), dtype=np.int64, count=len(pts))
+            vals = np.fromiter(chain.from_iterable((p.x, p.y, *p.cov.flat) for _, p in pts), dtype=float,
+                               count=6 * len(pts)).reshape(-1, 6)  # fmt: skip
             self.has_point[at] = True
-            self.px[at] = [p.x for _, p in pts]
-            self.py[at] = [p.y for _, p in pts]
-            self.c[at] = [p.cov for _, p in pts]
+            self.px[at], self.py[at] = vals[:, 0], vals[:, 1]
+            self.c[at] = vals[:, 2:].reshape(-1, 2, 2)
         if rays:
-            at = np.array([k for k, _ in rays])
-            cols = np.array([(r.ox, r.oy, r.theta, r.sigma, r.r_hi, r.r_mid, r.r_sigma, r.ranged) for _, r in rays])
+            at = np.fromiter((k for k, _ in rays), dtype=np.int64, count=len(rays))
+            fields = ((r.ox, r.oy, r.theta, r.sigma, r.r_hi, r.r_mid, r.r_sigma, r.ranged) for _, r in rays)
+            cols = np.fromiter(chain.from_iterable(fields), dtype=float, count=8 * len(rays)).reshape(-1, 8)
             ox, oy, theta, sigma, rhi, mid, r_sigma, ranged = cols.T
             self.ox[at], self.oy[at], self.theta[at], self.sigma[at], self.rhi[at] = ox, oy, theta, sigma, rhi
             # each ray as a rough point (`Ray.as_point`): mid range, the band along the ray, the angle across
