@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trucewatch.domain.enums import Aspect, ObservationType
-from trucewatch.fusion.localize import Estimate, localize
+from trucewatch.fusion.localize import Estimate
 from trucewatch.fusion.measure import Measurement, ObsView
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
@@ -44,16 +44,13 @@ class Cluster:
     def measurements(self, aspect: Aspect) -> list[Measurement]:
         return [m for v in self.members if not v.outlier for m in v.measurements if m.aspect == aspect]
 
-    def add(self, v: ObsView, refit: bool = True) -> None:
-        """Add a report; with refit=False the estimates are left for a later batched `refit_all`."""
+    def add(self, v: ObsView) -> None:
+        """Add a report; the estimates are left for a batched `refit_all` of every cluster that grew."""
         self.members.append(v)
         self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
         self.family = v.family
         self.sources[v.obs.source_id] = v.t
         self.reach = max(self.reach, v.reach)
-        if not v.outlier and refit:
-            for a in {m.aspect for m in v.measurements}:
-                self.estimates[a] = localize(self.measurements(a))
 
 
 def _point_cost(m: Measurement, est: Estimate) -> float:
@@ -138,12 +135,6 @@ def cost(v: ObsView, c: Cluster) -> float:
     return best + (dt / window) ** 2
 
 
-def greedy(views: list[ObsView]) -> list[Cluster]:
-    """Greedy, time-ordered association of fine observations into clusters (the assignment step used
-    inside components the gates could not settle, e.g. two shellings at once with crossing rays)."""
-    return greedy_all([views])
-
-
 class _Walk:
     """One component's greedy pass, a report at a time."""
 
@@ -171,14 +162,15 @@ class _Walk:
         if best_c is None:
             best_c = Cluster()
             self.open.append(best_c)
-        best_c.add(v, refit=False)
+        best_c.add(v)
         return None if v.outlier else best_c
 
 
 def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
-    """The greedy step over many components at once, in lockstep: each places its next report against
-    its own clusters' current estimates, then every cluster that changed is re-estimated in one batched
-    solve (one solve per step, not one per report)."""
+    """Greedy, time-ordered association of fine observations into clusters, the assignment step used
+    inside components the gates could not settle (two shellings at once with crossing rays). All such
+    components run in lockstep: each places its next report against its own clusters' current estimates,
+    then every cluster that changed is re-estimated in one batched solve (one per step, not per report)."""
     walks = [w for w in (_Walk(views) for views in components) if w.order]
     active = walks
     while active:
@@ -223,7 +215,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
             if cost_j < best:
                 best, target = cost_j, j
         if target >= 0:
-            clusters[target].add(v, refit=False)
+            clusters[target].add(v)
             firsts[target], lasts[target] = clusters[target].t_min, clusters[target].t_max
             dirty.append(clusters[target])
             alive[k] = False
@@ -279,7 +271,7 @@ def finish(clusters: list[Cluster]) -> list[Cluster]:
             kept.append(c)
         else:
             c.members[0].outlier = True
-            target.add(c.members[0], refit=False)  # an outlier does not move the estimate
+            target.add(c.members[0])  # an outlier does not move the estimate
     return kept
 
 
@@ -322,7 +314,7 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
         if outlier is not None:
             outlier.outlier = True
         for v in b.members:
-            a.add(v, refit=False)
+            a.add(v)
         alive[j] = False
         grown.add(i)
     refit_all([clusters[i] for i in sorted(grown)])  # no verdict reads a cluster's estimate: one solve at the end

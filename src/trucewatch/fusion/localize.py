@@ -85,11 +85,6 @@ class _Model:
         return np.concatenate(res), np.concatenate(jac)
 
 
-def _residuals(m: np.ndarray, points: list[Point], rays: list[Ray]) -> tuple[np.ndarray, np.ndarray]:
-    """Whitened residuals and their Jacobian at m."""
-    return _Model(points, rays).residuals(m)
-
-
 def localize(measurements: list[Measurement], iterations: int = 20) -> Estimate | None:
     points = [m.point for m in measurements if m.point is not None]
     rays = [m.ray for m in measurements if m.ray is not None]
@@ -141,21 +136,3 @@ def localize(measurements: list[Measurement], iterations: int = 20) -> Estimate 
 def _huber(res: np.ndarray) -> np.ndarray:
     a = np.abs(res)
     return np.where(a <= HUBER_K, 1.0, HUBER_K / np.maximum(a, 1e-12))
-
-
-def normalized_residuals(measurements: list[Measurement], x: float, y: float) -> list[float]:
-    """Per measurement, the largest whitened residual at (x, y): how many sigmas it disagrees by."""
-    points = [m.point for m in measurements if m.point is not None]
-    rays = [m.ray for m in measurements if m.ray is not None]
-    if not points and not rays:
-        return [0.0] * len(measurements)
-    res, _ = _Model(points, rays).residuals(np.array([x, y]))
-    worst = np.abs(res).reshape(-1, 2).max(axis=1)  # two residuals per point, two per ray, points first
-    p, r = iter(worst[: len(points)]), iter(worst[len(points) :])
-    out = []
-    for m in measurements:
-        w = [float(next(p))] if m.point is not None else []
-        if m.ray is not None:
-            w.append(float(next(r)))
-        out.append(max(w) if w else 0.0)
-    return out
