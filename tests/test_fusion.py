@@ -179,22 +179,25 @@ def test_a_group_only_jointly_inconsistent_is_caught_by_its_chi2() -> None:
     ms = _circle_rays((0.0, 0.0), 6, 2.0, [3.2, -3.2, 3.2, -3.2, 3.2, -3.2])
     est = localize_batch(arrays(ms, [0] * 6), 1)
     assert normalized_residuals_batch(arrays(ms, [0] * 6), est.x, est.y).max() < 4.0  # no single report stands out
-    _, worst = _solve(ms, [0] * 6, 1)
+    _, worst = _solve(arrays(ms, [0] * 6), 1)
     assert math.isinf(worst[0])  # but six reports at 3σ each are not one position
 
 
 def test_leaving_one_out_names_the_wild_bearing_and_three_rays_cannot() -> None:
     from trucewatch.fusion.engine import _solve, _wild_reports
+    from trucewatch.fusion.table import arrays
 
     rng = np.random.default_rng(9)
     bias = list(rng.normal(0, 1, 6))
     bias[4] = 20.0  # 40° off at 2° per sigma
     ms = _circle_rays((1000.0, 2000.0), 6, 2.0, bias)
-    _, worst = _solve(ms, [0] * 6, 1)
-    assert _wild_reports(ms, [0] * 6, worst, 1) == [4]
+    table = arrays(ms, [0] * 6)
+    _, worst = _solve(table, 1)
+    assert _wild_reports(table, worst, 1) == [4]
     three = _circle_rays((1000.0, 2000.0), 3, 2.0, [0.3, 20.0, -0.5])
-    _, worst = _solve(three, [0] * 3, 1)
-    assert _wild_reports(three, [0] * 3, worst, 1) == []  # any two rays meet: which one is wild is unknowable
+    table = arrays(three, [0] * 3)
+    _, worst = _solve(table, 1)
+    assert _wild_reports(table, worst, 1) == []  # any two rays meet: which one is wild is unknowable
 
 
 def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -34,6 +34,12 @@ class MeasurementArrays:
     def __len__(self) -> int:
         return len(self.group)
 
+    def take(self, rows: np.ndarray, group: np.ndarray) -> MeasurementArrays:
+        """These rows, with the groups given."""
+        return MeasurementArrays(group, self.kind[rows], self.x[rows], self.y[rows], self.iaa[rows],
+                                 self.iab[rows], self.icc[rows], self.theta[rows], self.sigma[rows],
+                                 self.r_mid[rows], self.r_sigma[rows])  # fmt: skip
+
 
 @dataclass
 class BatchEstimate:
@@ -122,8 +128,7 @@ def _subset(m: MeasurementArrays, keep: np.ndarray, ids: np.ndarray) -> Measurem
     rows = keep[m.group]
     renumber = np.full(len(keep), -1, dtype=np.int64)
     renumber[ids] = np.arange(len(ids))
-    return MeasurementArrays(renumber[m.group[rows]], m.kind[rows], m.x[rows], m.y[rows], m.iaa[rows], m.iab[rows],
-                             m.icc[rows], m.theta[rows], m.sigma[rows], m.r_mid[rows], m.r_sigma[rows])  # fmt: skip
+    return m.take(rows, renumber[m.group[rows]])
 
 
 def localize_batch(m: MeasurementArrays, n: int, iterations: int = 25) -> BatchEstimate:

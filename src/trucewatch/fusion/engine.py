@@ -32,11 +32,10 @@ def _chi2_limit(sizes: np.ndarray) -> np.ndarray:
     return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(2 * sizes - 2, 1))
 
 
-def _solve(ms: list[Measurement], groups: list[int], n: int):  # type: ignore[no-untyped-def]
+def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
     """The batched fit, and per group how badly it fits: the worst single residual in sigmas, made
     infinite when the group's χ² shows the position explains its measurements only jointly badly (several
     at 3σ each — a wild bearing that dragged the fit to itself)."""
-    table = arrays(ms, groups)
     est = localize_batch(table, n)
     worst = np.zeros(n)
     np.maximum.at(worst, table.group, normalized_residuals_batch(table, est.x, est.y))
@@ -45,7 +44,7 @@ def _solve(ms: list[Measurement], groups: list[int], n: int):  # type: ignore[no
     return est, worst
 
 
-def _wild_reports(ms: list[Measurement], groups: list[int], worst: np.ndarray, n: int) -> list[int]:
+def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[int]:
     """The one wild measurement of each group no single position explains, found by leaving each out in turn.
 
     A wild bearing drags a joint fit towards itself, so the fit's residuals do not reliably single it out;
@@ -55,7 +54,7 @@ def _wild_reports(ms: list[Measurement], groups: list[int], worst: np.ndarray, n
     does, the group is left to the greedy assignment. All variants of all groups are built with index
     arithmetic and solved in one batch.
     """
-    group = np.asarray(groups, dtype=np.int64)
+    group = table.group
     sizes = np.bincount(group, minlength=n)
     dirty = (worst > OUTLIER_SIGMAS) & (sizes >= 4)
     members = np.flatnonzero(dirty[group])  # measurement indices, in order
@@ -68,10 +67,8 @@ def _wild_reports(ms: list[Measurement], groups: list[int], worst: np.ndarray, n
     variant = np.repeat(np.arange(len(members)), k)
     slot = first[variant] + np.arange(len(variant)) - np.repeat(np.cumsum(k) - k, k)
     is_out = slot == variant  # the evaluated member is the one this variant leaves out
-    table = arrays(ms, groups)
-    fit = _rows(table, members[slot[~is_out]], variant[~is_out])
-    est = localize_batch(fit, len(members))
-    res = normalized_residuals_batch(_rows(table, members[slot], variant), est.x, est.y)
+    est = localize_batch(table.take(members[slot[~is_out]], variant[~is_out]), len(members))
+    res = normalized_residuals_batch(table.take(members[slot], variant), est.x, est.y)
     others = np.zeros(len(members))
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
@@ -82,13 +79,6 @@ def _wild_reports(ms: list[Measurement], groups: list[int], worst: np.ndarray, n
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = g_of[best[1:]] != g_of[best[:-1]]
     return [int(i) for i in members[best[keep]]]
-
-
-def _rows(table: MeasurementArrays, rows: np.ndarray, group: np.ndarray) -> MeasurementArrays:
-    """These rows of a table, regrouped."""
-    t = table
-    return MeasurementArrays(group, t.kind[rows], t.x[rows], t.y[rows], t.iaa[rows], t.iab[rows], t.icc[rows],
-                             t.theta[rows], t.sigma[rows], t.r_mid[rows], t.r_sigma[rows])  # fmt: skip
 
 
 def cluster(views: list[ObsView]) -> list[Cluster]:
@@ -113,14 +103,15 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         per_comp.append(aspects)
     if not ms:
         return []
-    est, worst = _solve(ms, groups, len(ranged))
+    table = arrays(ms, groups)
+    est, worst = _solve(table, len(ranged))
     # a single wild report in an otherwise consistent group is an outlier, not a reason to give up
-    wild = _wild_reports(ms, groups, worst, len(ranged))
+    wild = _wild_reports(table, worst, len(ranged))
     if wild:
         for k in wild:
             owner[k].outlier = True
-        keep = [k for k in range(len(ms)) if not owner[k].outlier]
-        est, worst = _solve([ms[k] for k in keep], [groups[k] for k in keep], len(ranged))
+        keep = np.array([k for k in range(len(ms)) if not owner[k].outlier], dtype=np.int64)
+        est, worst = _solve(table.take(keep, table.group[keep]), len(ranged))
     clusters: list[Cluster] = []
     ambiguous: list[list[ObsView]] = []  # for the greedy step: built report by report, checked whole below
     for ci, comp in enumerate(comps):
@@ -178,9 +169,10 @@ def _drop_wild(clusters: list[Cluster]) -> None:
             slot_of.append(c)
     if not ms:
         return
-    _, worst = _solve(ms, groups, len(slot_of))
+    table = arrays(ms, groups)
+    _, worst = _solve(table, len(slot_of))
     changed: dict[int, Cluster] = {}
-    for k in _wild_reports(ms, groups, worst, len(slot_of)):
+    for k in _wild_reports(table, worst, len(slot_of)):
         c = slot_of[groups[k]]
         if id(c) not in changed:  # one outlier per cluster, as everywhere else
             owner[k].outlier = True
