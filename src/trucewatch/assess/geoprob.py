@@ -7,7 +7,6 @@ answer (results must be reproducible across runs and machines).
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
@@ -51,22 +50,26 @@ def _boundary(zone: BaseGeometry) -> BaseGeometry:
     return hit[1]
 
 
-def _major_sigma(cov: np.ndarray) -> float:
-    """Root of the larger eigenvalue of a 2×2 covariance, in closed form."""
-    a, b, c = float(cov[0, 0]), float(cov[0, 1]), float(cov[1, 1])
-    half = (a + c) / 2
-    return math.sqrt(max(half + math.sqrt(max(half * half - (a * c - b * b), 0.0)), 0.0))
+def _major_sigmas(cov: np.ndarray) -> np.ndarray:
+    """Roots of the larger eigenvalues of n 2×2 covariances (n×2×2), in closed form."""
+    half = (cov[:, 0, 0] + cov[:, 1, 1]) / 2
+    det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] * cov[:, 0, 1]
+    return np.sqrt(np.maximum(half + np.sqrt(np.maximum(half * half - det, 0.0)), 0.0))
+
+
+def _sampled(x: float, y: float, cov: np.ndarray, zone: BaseGeometry) -> float:
+    """The share of the fixed sample of the position's distribution that falls inside the zone."""
+    pts = sample_points(x, y, cov)
+    return float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
 
 
 def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry | None) -> float:
     if zone is None or zone.is_empty:
         return 0.0
-    sigma = _major_sigma(cov)
-    boundary = _boundary(zone)
-    if shapely.distance(boundary, Point(x, y)) > CLEAR_SIGMAS * sigma:
+    sigma = float(_major_sigmas(np.asarray(cov, dtype=float)[None])[0])
+    if shapely.distance(_boundary(zone), Point(x, y)) > CLEAR_SIGMAS * sigma:
         return 1.0 if shapely.contains_xy(zone, x, y) else 0.0
-    pts = sample_points(x, y, cov)
-    return float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
+    return _sampled(x, y, cov, zone)
 
 
 def party_probabilities_many(
@@ -74,11 +77,9 @@ def party_probabilities_many(
 ) -> list[dict[str, float]]:
     """P(each position in each party's area of control), the rest (outside all areas) under 'outside';
     cov is n×2×2. The clear cases are decided with one call per area; only positions whose ellipse
-    reaches a boundary are sampled, one by one."""
+    reaches a boundary are sampled, one by one. Each position gets what `probability_inside` gives it."""
     n = len(x)
-    half = (cov[:, 0, 0] + cov[:, 1, 1]) / 2
-    det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] * cov[:, 0, 1]
-    sigma = np.sqrt(np.maximum(half + np.sqrt(np.maximum(half * half - det, 0.0)), 0.0))
+    sigma = _major_sigmas(cov)
     points = shapely.points(x, y)
     columns: dict[str, np.ndarray] = {}
     for pid, zone in sorted(areas.items()):
@@ -87,8 +88,7 @@ def party_probabilities_many(
             clear = shapely.distance(_boundary(zone), points) > CLEAR_SIGMAS * sigma
             p[clear] = shapely.contains_xy(zone, x[clear], y[clear])
             for k in np.flatnonzero(~clear).tolist():
-                pts = sample_points(float(x[k]), float(y[k]), cov[k])
-                p[k] = float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
+                p[k] = _sampled(float(x[k]), float(y[k]), cov[k], zone)
         columns[pid] = p
     out = []
     for k in range(n):
