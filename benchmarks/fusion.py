@@ -23,7 +23,6 @@ and weapon events are raised, and `density` says by how much), then measures, in
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import resource
@@ -111,10 +110,14 @@ def _rss_mb(field: str) -> int | None:
     return None
 
 
-def _reset_peak_rss() -> None:
-    """Start VmHWM afresh, so the fusion peak is not the generator's or the parser's (Linux 4.0+)."""
-    with contextlib.suppress(OSError):
+def _reset_peak_rss() -> bool:
+    """Start VmHWM afresh, so the fusion peak is not the generator's or the parser's (Linux 4.0+); False
+    where that cannot be done (the peak read later would then be the whole process's)."""
+    try:
         Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def main() -> None:
@@ -137,7 +140,7 @@ def main() -> None:
         label = truth["observations"]
 
         input_rss = _rss_mb("VmRSS")
-        _reset_peak_rss()
+        peak_was_reset = _reset_peak_rss()
         t0 = time.perf_counter()
         with collector_paused():  # as `fuse` runs these steps
             views = prepare(obs, ag.projector, ag.place)
@@ -150,7 +153,7 @@ def main() -> None:
             evidence = [[by_id[k] for k in i.observation_ids] for i in incidents]
             resp = [p for p, _ in responsibilities(incidents, evidence, ag)]
         t3 = time.perf_counter()
-        fusion_peak = _rss_mb("VmHWM")
+        fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
         grouping_seconds = t2 - t1
 
         # our labels
