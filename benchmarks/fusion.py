@@ -11,9 +11,11 @@ and weapon events are raised, and `density` says by how much), then measures, in
 - crb_ratio: origin RMSE over the root of the mean trace of the Cramér–Rao bound, for incidents located
   by three or more bearings (the bound computed at the true origin from the same measurements);
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
-- peak_rss_mb: the whole process's peak (generating and parsing the data included);
-  rss_before_fusion_mb: memory held when fusion starts (the parsed observations, as the store hands them
-  over); peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux only, else null);
+- peak_rss_mb: the whole process's peak (generating and parsing the data included; the observations are
+  validated one at a time into the columns fusion reads, none is held as a model);
+  rss_before_fusion_mb: memory held when fusion starts (those columns, with the ground truth and the
+  generator's leftovers); peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux
+  only, else null);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire.
 
@@ -30,6 +32,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,12 +42,15 @@ from shapely.geometry import Point
 from trucewatch.agreement import load_agreement
 from trucewatch.assess.attribution import responsibilities
 from trucewatch.domain.enums import Aspect
+from trucewatch.domain.observation import Observation
 from trucewatch.fusion.collector import collector_paused
+from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.incidents import build_all
 from trucewatch.fusion.measure import prepare
 from trucewatch.fusion.partition import components
-from trucewatch.intake.formats import read_file
+from trucewatch.intake.formats import iter_file
+from trucewatch.intake.rows import Rejection
 from trucewatch.intake.validate import Context
 from trucewatch.scenario.generate import generate
 
@@ -120,6 +126,14 @@ def _reset_peak_rss() -> bool:
     return True
 
 
+def _accepted(path: Path, ctx: Context) -> Iterator[Observation]:
+    """The file's accepted observations one at a time, named by the generator's ids (as stored); none is kept
+    here, so memory holds only what fusion reads of them."""
+    for item in iter_file(path, ctx):
+        if not isinstance(item, Rejection):
+            yield item[1].model_copy(update={"id": item[1].client_id})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--observations", type=int, default=100_000)
@@ -133,8 +147,7 @@ def main() -> None:
         files = generate(tmp, days=days, seed=args.seed, start=start, density=density)
         ag = load_agreement(files.agreement)
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
-        obs = [o for _, o in read_file(files.observations, ctx).accepted]
-        obs = [o.model_copy(update={"id": o.client_id}) for o in obs]
+        cols = ObservationColumns.of(_accepted(files.observations, ctx))
         truth = json.loads(files.truth.read_text())
         events = {e["id"]: e for e in truth["events"]}
         label = truth["observations"]
@@ -143,13 +156,13 @@ def main() -> None:
         peak_was_reset = _reset_peak_rss()
         t0 = time.perf_counter()
         with collector_paused():  # as `fuse` runs these steps
-            views = prepare(obs, ag.projector, ag.place)
+            views = prepare(cols, ag.projector, ag.place)
             t1 = time.perf_counter()
             clusters = cluster(views)
             t2 = time.perf_counter()
             incidents = build_all(clusters, ag.projector)
         with collector_paused():  # as `assess` runs attribution
-            by_id = {o.id: o for o in obs}
+            by_id = {v.report.id: v.report for v in views}
             evidence = [[by_id[k] for k in i.observation_ids] for i in incidents]
             resp = [p for p, _ in responsibilities(incidents, evidence, ag)]
         t3 = time.perf_counter()
@@ -158,7 +171,7 @@ def main() -> None:
 
         # our labels
         of = {o: k for k, i in enumerate(incidents) for o in i.observation_ids}
-        ids = [o.id for o in obs]
+        ids = [r.id for r in cols.reports]
         truth_labels = [label.get(i) for i in ids]
         ours = pairwise_f1([of[i] for i in ids], truth_labels)
 
@@ -171,9 +184,9 @@ def main() -> None:
         acled = {}
         acled_labels = []
         for v, (lon, lat, _, _) in zip(views, rough, strict=True):
-            key = (datetime.fromtimestamp(v.t, UTC).date(), round(lon, 2), round(lat, 2), v.obs.type.value)
+            key = (datetime.fromtimestamp(v.t, UTC).date(), round(lon, 2), round(lat, 2), v.report.type.value)
             acled_labels.append(acled.setdefault(key, len(acled)))
-        acled_f1 = pairwise_f1(acled_labels, [label.get(v.obs.id) for v in views])
+        acled_f1 = pairwise_f1(acled_labels, [label.get(v.report.id) for v in views])
 
         # baseline 2: DBSCAN on (x, y, scaled time), the same rough positions
         from sklearn.cluster import DBSCAN
@@ -185,7 +198,7 @@ def main() -> None:
             t4 = time.perf_counter()
             db = DBSCAN(eps=eps, min_samples=1).fit(feats).labels_
             took = time.perf_counter() - t4
-            f1 = pairwise_f1(list(db), [label.get(v.obs.id) for v in views])
+            f1 = pairwise_f1(list(db), [label.get(v.report.id) for v in views])
             if f1 > dbscan_f1:
                 dbscan_f1, dbscan_seconds, dbscan_eps = f1, took, eps
 
@@ -224,7 +237,7 @@ def main() -> None:
                 far_ok += best[1] == e["party"] and best[0] >= ag.spec.settings.attribution_threshold
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({
-            "observations": len(obs),
+            "observations": len(cols),
             "days": days,
             "density": round(density, 2),
             "seconds": round(t3 - t0, 2),

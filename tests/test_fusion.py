@@ -136,7 +136,7 @@ def test_a_vague_report_between_two_shellings_does_not_chain_them(ag) -> None:  
     obs = [*_shot(ag, "a", 35.45, 51.25, 0), patrol("ap", 1), *_shot(ag, "b", 35.45, 51.25, 38), patrol("bp", 39)]
     obs.append(complaint)
     views = prepare(obs, ag.projector, ag.place)
-    groups = sorted(sorted(v.obs.id for v in comp) for comp in components(views))
+    groups = sorted(sorted(v.report.id for v in comp) for comp in components(views))
     assert groups == [["a0", "a1", "a2", "a3", "ap"], ["b0", "b1", "b2", "b3", "bp"], ["c"]]
     incidents = sorted(sorted(i.observation_ids) for i in fuse(obs, ag.projector, ag.place))
     assert len(incidents) == 2 and sum("c" in ids for ids in incidents) == 1  # it still joins one of them

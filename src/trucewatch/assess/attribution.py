@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.assess.geoprob import party_probabilities_many
-from trucewatch.domain.observation import Observation
+from trucewatch.domain.enums import SourceKind
 from trucewatch.domain.results import Incident, LocationEstimate
 
 
-def responsibility(inc: Incident, obs: list[Observation], ag: Agreement) -> tuple[dict[str, float], str]:
+class Evidence(Protocol):
+    """What attribution reads from a report: an `Observation`, or fusion's slimmer `Report` of one."""
+
+    @property
+    def subject_party(self) -> str | None: ...
+
+    @property
+    def source_kind(self) -> SourceKind: ...
+
+
+def responsibility(inc: Incident, obs: Sequence[Evidence], ag: Agreement) -> tuple[dict[str, float], str]:
     """Probabilities per party and a one-line basis. Empty when nothing locates the responsible end."""
     return responsibilities([inc], [obs], ag)[0]
 
 
 def responsibilities(
-    incidents: list[Incident], observations: list[list[Observation]], ag: Agreement
+    incidents: list[Incident], observations: Sequence[Sequence[Evidence]], ag: Agreement
 ) -> list[tuple[dict[str, float], str]]:
     """`responsibility` for many incidents, with the area probabilities computed together."""
     out: list[tuple[dict[str, float], str]] = []

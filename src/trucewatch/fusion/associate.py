@@ -31,7 +31,7 @@ AFTERMATH_TYPES = {ObservationType.IMPACT, ObservationType.PROTECTED_SITE_DAMAGE
 AFTERMATH_LAG_S = 6 * 3600.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Cluster:
     members: list[ObsView] = field(default_factory=list)
     t_min: float = math.inf
@@ -49,7 +49,7 @@ class Cluster:
         self.members.append(v)
         self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
         self.family = v.family
-        self.sources[v.obs.source_id] = v.t
+        self.sources[v.report.source_id] = v.t
         self.reach = max(self.reach, v.reach)
 
 
@@ -102,11 +102,11 @@ def cost(v: ObsView, c: Cluster) -> float:
         return math.inf
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
     dt = max(c.t_min - v.t, v.t - c.t_max, 0.0)
-    if v.obs.type in AFTERMATH_TYPES and v.t > c.t_max:
+    if v.report.type in AFTERMATH_TYPES and v.t > c.t_max:
         dt = max(0.0, dt - AFTERMATH_LAG_S)  # a crater documented hours later still belongs
     if dt > window:
         return math.inf
-    seen = c.sources.get(v.obs.source_id)
+    seen = c.sources.get(v.report.source_id)
     if seen is not None and abs(seen - v.t) > v.tau:
         return math.inf  # one sensor reporting twice at different times saw two events
     best = math.inf
@@ -141,7 +141,7 @@ class _Walk:
     HORIZON = max(FAMILY_WINDOW_S.values()) * 2 + AFTERMATH_LAG_S
 
     def __init__(self, views: list[ObsView]) -> None:
-        self.order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.obs.id))
+        self.order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.report.id))
         self.pos = 0
         self.open: list[Cluster] = []
         self.done: list[Cluster] = []
@@ -197,7 +197,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
         if len(c.members) != 1:
             continue
         v = c.members[0]
-        late = v.obs.type in AFTERMATH_TYPES
+        late = v.report.type in AFTERMATH_TYPES
         if v.tau <= VAGUE_TAU_S and not late:
             continue
         window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
@@ -284,7 +284,7 @@ def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> 
     hi = bisect.bisect_right(starts, v.t + window)
     fits = [
         c for c in clusters[lo:hi]
-        if c.family == v.family and v.obs.source_id not in c.sources
+        if c.family == v.family and v.report.source_id not in c.sources
         and max(c.t_min - v.t, v.t - c.t_max, 0.0) <= window and len(c.members) >= 2
     ]  # fmt: skip
     return fits[0] if len(fits) == 1 else None

@@ -26,7 +26,7 @@ def attach(coarse: list[ObsView], clusters: list[Cluster]) -> list[Cluster]:
     for fam in by_family:
         by_family[fam].sort(key=lambda c: c.t_min)
     leftovers: list[ObsView] = []
-    for v in sorted(coarse, key=lambda v: (v.t, v.obs.id)):
+    for v in sorted(coarse, key=lambda v: (v.t, v.report.id)):
         best, best_c = math.inf, None
         p = v.primary.rough() if v.primary else None
         for c in by_family.get(v.family, []):
@@ -49,8 +49,8 @@ def attach(coarse: list[ObsView], clusters: list[Cluster]) -> list[Cluster]:
     for v in leftovers:
         day = datetime.fromtimestamp(v.t, UTC).date().isoformat()
         p = v.primary.rough() if v.primary else None
-        place = v.obs.place.casefold() if v.obs.place else (f"{p.x:.0f},{p.y:.0f}" if p else v.obs.id)
-        key = (day, place, v.obs.type.value)
+        place = v.report.place.casefold() if v.report.place else (f"{p.x:.0f},{p.y:.0f}" if p else v.report.id)
+        key = (day, place, v.report.type.value)
         c = groups.setdefault(key, Cluster())
         c.members.append(v)
         c.t_min, c.t_max, c.family = min(c.t_min, v.t), max(c.t_max, v.t), v.family

@@ -20,7 +20,7 @@ GROUP_ALPHA = 1e-3  # a consistent group fails the χ² test this rarely
 def _conflict(comp: list[ObsView]) -> bool:
     seen: dict[str, ObsView] = {}
     for v in comp:
-        first = seen.setdefault(v.obs.source_id, v)
+        first = seen.setdefault(v.report.source_id, v)
         if first is not v and abs(first.t - v.t) > min(first.tau, v.tau):
             return True
     return False
@@ -132,7 +132,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             ambiguous.append(comp)
             continue
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
-                    sources={v.obs.source_id: v.t for v in comp},
+                    sources={v.report.source_id: v.t for v in comp},
                     reach=max(v.reach for v in comp))  # fmt: skip
         for a, g in aspects.items():
             cov = est.cov[g]

@@ -51,13 +51,13 @@ def build_all(clusters: list[Cluster], projector: Projector) -> list[Incident]:
 
 
 def _incident(cluster: Cluster, origin: LocationEstimate | None, site: LocationEstimate | None) -> Incident:
-    obs = [v.obs for v in cluster.members]
-    ids = sorted(o.id for o in obs)
-    types = {o.type for o in obs}
+    reports = [v.report for v in cluster.members]
+    ids = sorted(o.id for o in reports)
+    types = {o.type for o in reports}
     kind = next(t for t in TYPE_PRIORITY if t in types)
-    classes = Counter(o.weapon_class for o in obs if o.weapon_class and o.weapon_class != WeaponClass.UNKNOWN)
-    counts = [o.count for o in obs if o.count]
-    times = sorted(o.observed_at for o in obs)
+    classes = Counter(o.weapon_class for o in reports if o.weapon_class and o.weapon_class != WeaponClass.UNKNOWN)
+    counts = [o.count for o in reports if o.count]
+    times = sorted(o.observed_at for o in reports)
     return Incident(
         id=incident_id(ids),
         observation_ids=tuple(ids),

@@ -17,7 +17,7 @@ from trucewatch.fusion.measure import Measurement, Point, Ray
 HUBER_K = 2.5
 
 
-@dataclass
+@dataclass(slots=True)
 class Estimate:
     x: float
     y: float

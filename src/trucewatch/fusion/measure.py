@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from trucewatch.agreement.projection import Projector
-from trucewatch.domain.enums import DEFAULT_ASPECT, WEAPON_RANGE_M, Aspect, SourceKind, TimePrecision, WeaponClass
+from trucewatch.domain.enums import (
+    DEFAULT_ASPECT,
+    WEAPON_RANGE_M,
+    Aspect,
+    SourceKind,
+    TimePrecision,
+    WeaponClass,
+)
 from trucewatch.domain.observation import Observation
+from trucewatch.fusion.columns import (
+    ASPECTS,
+    NO_ASPECT,
+    SOURCE_KINDS,
+    TIME_PRECISIONS,
+    WEAPON_CLASSES,
+    ObservationColumns,
+    Report,
+)  # fmt: skip
 
 # How far (seconds) an observation's stated time may be from the event, by source: sensors are exact,
 # people round, complaints and open sources are vague. The time precision widens it further.
@@ -49,14 +65,14 @@ GEO_PRECISION_SIGMA_M = {1: 2000.0, 2: 10_000.0, 3: 50_000.0}
 MIN_RANGE_M = 50.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     x: float
     y: float
     cov: np.ndarray  # 2x2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ray:
     ox: float
     oy: float
@@ -90,7 +106,7 @@ class Ray:
         return Point(x, y, along * np.outer(u, u) + across * np.outer(v, v))
 
 
-@dataclass
+@dataclass(slots=True)
 class Measurement:
     """What one observation says about one end (origin or site) of an event."""
 
@@ -125,12 +141,12 @@ class Measurement:
         return self._rough
 
 
-@dataclass
+@dataclass(slots=True)
 class ObsView:
     """An observation prepared for fusion."""
 
     index: int
-    obs: Observation
+    report: Report
     t: float
     tau: float
     family: str
@@ -149,21 +165,52 @@ def _iso_cov(sigma: float) -> np.ndarray:
 
 
 def prepare(
-    observations: list[Observation],
+    observations: Iterable[Observation] | ObservationColumns,
+    projector: Projector,
+    place: Callable[[str], tuple[float, float] | None],
+    chunk: int = 50_000,
+) -> list[ObsView]:
+    """Project every observation once, correcting true bearings to grid bearings, and read each as points and
+    rays. The arithmetic is vectorised; the views are built `chunk` observations at a time."""
+    cols = observations if isinstance(observations, ObservationColumns) else ObservationColumns.of(observations)
+    f, c = cols.floats(), cols.codes()
+    views: list[ObsView] = []
+    for s in range(0, len(cols), chunk):
+        part = slice(s, s + chunk)
+        views += _prepare(cols.reports[part], s, {k: v[part] for k, v in f.items()},
+                          {k: v[part] for k, v in c.items()}, projector, place)  # fmt: skip
+    return views
+
+
+_TAU_TABLE = np.array([[_TAU[k, p] for p in TIME_PRECISIONS] for k in SOURCE_KINDS])
+_COARSE_TIME = np.array([p in (TimePrecision.HOUR, TimePrecision.DAY) for p in TIME_PRECISIONS])
+_POSITION_SIGMA = np.array([DEFAULT_POSITION_SIGMA_M[k] for k in SOURCE_KINDS])
+_SIGHTING = np.array([SIGHTING_RANGE_M[k] for k in SOURCE_KINDS])
+_JUDGEMENT = np.array([0.2 if k in HUMAN_SOURCES else 0.05 for k in SOURCE_KINDS])
+_GEO_SIGMA = np.array([GEO_PRECISION_SIGMA_M.get(g or 1, 2000.0) for g in range(4)])
+_REACH = np.array([WEAPON_RANGE_M[w] for w in WEAPON_CLASSES], dtype=float)
+_FIRE_SIGMA = math.radians(10.0)  # a crater's direction of fire, read from its shape
+
+
+def _prepare(
+    reports: list[Report],
+    offset: int,
+    f: dict[str, np.ndarray],
+    c: dict[str, np.ndarray],
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
 ) -> list[ObsView]:
-    """Project every observation once (vectorised), correcting true bearings to grid bearings."""
-    n = len(observations)
-    lon = np.array([o.lon if o.lon is not None else np.nan for o in observations], dtype=float)
-    lat = np.array([o.lat if o.lat is not None else np.nan for o in observations], dtype=float)
-    olon = np.array([o.observer_lon if o.observer_lon is not None else np.nan for o in observations], dtype=float)
-    olat = np.array([o.observer_lat if o.observer_lat is not None else np.nan for o in observations], dtype=float)
-    for i, o in enumerate(observations):
-        if o.lat is None and o.place and o.observer_lat is None:
-            ll = place(o.place)
-            if ll is not None:
-                lon[i], lat[i] = ll
+    """Views of one chunk, numbered from `offset`."""
+    n = len(reports)
+    lon, lat, olon, olat = f["lon"].copy(), f["lat"].copy(), f["observer_lon"], f["observer_lat"]
+    stated = ~np.isnan(lat)
+    has_obs = ~np.isnan(olon)
+    for i in np.flatnonzero(~stated & ~has_obs).tolist():  # a place name alone: the gazetteer's point
+        name = reports[i].place
+        ll = place(name) if name else None
+        if ll is not None:
+            lon[i], lat[i] = ll
+    has_pt = ~np.isnan(lon)
     x, y = projector.to_xy(np.nan_to_num(lon), np.nan_to_num(lat)) if n else (np.zeros(0), np.zeros(0))
     ox, oy = projector.to_xy(np.nan_to_num(olon), np.nan_to_num(olat)) if n else (np.zeros(0), np.zeros(0))
     # grid convergence at each observer: true north's direction measured from grid north
@@ -171,48 +218,47 @@ def prepare(
     gamma = np.arctan2(nx - ox, ny - oy)
     px, py = projector.to_xy(np.nan_to_num(lon), np.nan_to_num(lat) + 0.01) if n else (np.zeros(0), np.zeros(0))
     gamma_pt = np.arctan2(px - x, py - y)
+
+    sk, geo, wc = c["source_kind"], c["geo_precision"], c["weapon_class"]
+    tau = _TAU_TABLE[sk, c["time_precision"]]
+    coarse = _COARSE_TIME[c["time_precision"]] | (~stated & ~has_obs) | (geo >= 2)
+    named = np.array([bool(r.place) for r in reports], dtype=bool)
+    prec = f["location_precision"]
+    sigma = np.where(~np.isnan(prec), prec,
+                     np.where((geo > 0) | (~stated & named), _GEO_SIGMA[geo], _POSITION_SIGMA[sk]))  # fmt: skip
+    reach = _REACH[wc]
+    fire = f["fire_bearing"]
+    theta_fire = np.radians(fire) + gamma_pt
+    has_ray = ~np.isnan(f["bearing"]) & has_obs
+    theta = np.radians(f["bearing"]) + gamma
+    ray_sigma = np.radians(f["bearing_sigma"])
+    # the range band: a stated distance ±15 %, a stated band (open ends from the floor or the sensor's reach),
+    # or, with neither, the floor to the reach (not ranged)
+    d, dmin, dmax = f["distance"], f["distance_min"], f["distance_max"]
+    has_d, has_band = ~np.isnan(d), ~np.isnan(dmin) | ~np.isnan(dmax)
+    lo = np.where(has_d, d * 0.85, np.where(has_band & ~np.isnan(dmin), dmin, MIN_RANGE_M))
+    hi = np.where(has_d, d * 1.15, np.where(has_band & ~np.isnan(dmax), dmax, _SIGHTING[sk]))
+    ranged = has_d | has_band
+    judgement = _JUDGEMENT[sk]
+    aspect = c["aspect"]
+
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
-    has_pt, has_obs = (~np.isnan(lon)).tolist(), (~np.isnan(olon)).tolist()
-    x, y, ox, oy, gamma, gamma_pt = (a.tolist() for a in (x, y, ox, oy, gamma, gamma_pt))
+    L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
+                              theta, ray_sigma, lo, hi, ranged, judgement, aspect)]  # fmt: skip
+    t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_ = L[:11]
+    ox_, oy_, theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_ = L[11:]
     views = []
-    for i, o in enumerate(observations):
-        aspect = o.aspect or DEFAULT_ASPECT.get(o.type, Aspect.SITE)
-        wc = o.weapon_class or WeaponClass.UNKNOWN
-        tau = _TAU[o.source_kind, o.time_precision]
-        coarse = (
-            o.time_precision in (TimePrecision.HOUR, TimePrecision.DAY)
-            or (o.lat is None and o.observer_lat is None)
-            or (o.geo_precision is not None and o.geo_precision >= 2)
-        )
-        v = ObsView(i, o, o.observed_at.timestamp(), tau, o.type.family, coarse, reach=WEAPON_RANGE_M[wc])
-        if has_pt[i]:
-            if o.location_precision_m is not None:
-                sigma = o.location_precision_m
-            elif o.geo_precision is not None or (o.lat is None and o.place):
-                sigma = GEO_PRECISION_SIGMA_M.get(o.geo_precision or 1, 2000.0)
-            else:
-                sigma = DEFAULT_POSITION_SIGMA_M[o.source_kind]
-            v.measurements.append(Measurement(i, aspect, point=Point(x[i], y[i], _iso_cov(sigma))))
-            if o.fire_bearing_deg is not None:
-                # the crater's direction of fire: a ray from the impact back toward the origin
-                theta = math.radians(o.fire_bearing_deg) + gamma_pt[i]
-                ray = Ray(x[i], y[i], theta, math.radians(10.0), MIN_RANGE_M, WEAPON_RANGE_M[wc], False)
-                v.measurements.append(Measurement(i, Aspect.ORIGIN, ray=ray))
-        eb = o.effective_bearing
-        if eb is not None and has_obs[i]:
-            bearing, sigma_deg = eb
-            theta = math.radians(bearing) + gamma[i]
-            if o.distance_m is not None:
-                d = o.distance_m
-                lo, hi, ranged = d * 0.85, d * 1.15, True
-            elif o.distance_min_m is not None or o.distance_max_m is not None:
-                lo = o.distance_min_m if o.distance_min_m is not None else MIN_RANGE_M
-                hi = o.distance_max_m if o.distance_max_m is not None else SIGHTING_RANGE_M[o.source_kind]
-                ranged = True
-            else:
-                lo, hi, ranged = MIN_RANGE_M, SIGHTING_RANGE_M[o.source_kind], False
-            judgement = 0.2 if o.source_kind in HUMAN_SOURCES else 0.05
-            ray = Ray(ox[i], oy[i], theta, math.radians(sigma_deg), lo, hi, ranged, judgement)
-            v.measurements.append(Measurement(i, aspect, ray=ray))
+    for i, r in enumerate(reports):
+        k = offset + i
+        a = ASPECTS[aspect_[i]] if aspect_[i] != NO_ASPECT else DEFAULT_ASPECT.get(r.type, Aspect.SITE)
+        v = ObsView(k, r, t[i], tau_[i], r.type.family, coarse_[i], reach=reach_[i])
+        if has_pt_[i]:
+            v.measurements.append(Measurement(k, a, point=Point(x_[i], y_[i], _iso_cov(sigma_[i]))))
+            if fire_[i] == fire_[i]:  # not NaN: the crater's direction of fire, a ray back toward the origin
+                ray = Ray(x_[i], y_[i], theta_fire_[i], _FIRE_SIGMA, MIN_RANGE_M, reach_[i], False)
+                v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray))
+        if has_ray_[i]:
+            ray = Ray(ox_[i], oy_[i], theta_[i], ray_sigma_[i], lo_[i], hi_[i], ranged_[i], judgement_[i])
+            v.measurements.append(Measurement(k, a, ray=ray))
         views.append(v)
     return views

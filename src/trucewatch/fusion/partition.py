@@ -36,8 +36,8 @@ class _Cols:
         self.t = np.array([v.t for v in views])
         self.tau = np.array([v.tau for v in views])
         self.window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) for v in views])
-        self.after = np.array([v.obs.type in AFTERMATH_TYPES for v in views])
-        self.source = np.array([hash(v.obs.source_id) for v in views], dtype=np.int64)
+        self.after = np.array([v.report.type in AFTERMATH_TYPES for v in views])
+        self.source = np.array([hash(v.report.source_id) for v in views], dtype=np.int64)
         self.aspect = np.array([v.measurements[0].aspect for v in views], dtype=str)  # StrEnum: already str
         self.reach = np.array([v.reach for v in views])
         self.has_point = np.zeros(n, dtype=bool)
@@ -124,7 +124,7 @@ def components(views: list[ObsView]) -> list[list[ObsView]]:
     """Connected components of the gated candidate graph, each in time order."""
     if not views:
         return []
-    views = sorted(views, key=lambda v: (v.t, v.obs.id))
+    views = sorted(views, key=lambda v: (v.t, v.report.id))
     c = _Cols(views)
     fam = np.array([v.family for v in views])
     links_i, links_j = [], []

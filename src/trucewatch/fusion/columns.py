@@ -1,0 +1,102 @@
+"""Observations as fusion reads them: one compact array per field, filled while the observations stream past.
+
+A parsed `Observation` carries its text, provenance and validation state and takes a few kilobytes; fusion
+needs a few numbers and names of it. Reading a file or a store into these columns, one observation at a
+time, lets a million be fused without holding a million models."""
+
+from __future__ import annotations
+
+import math
+import sys
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from trucewatch.domain.enums import Aspect, ObservationType, SourceKind, TimePrecision, WeaponClass
+from trucewatch.domain.observation import Observation
+
+SOURCE_KINDS = list(SourceKind)
+TIME_PRECISIONS = list(TimePrecision)
+ASPECTS = list(Aspect)
+WEAPON_CLASSES = list(WeaponClass)
+# one lookup per enum: members of different enums with the same value compare equal as strings
+_SK = {e: k for k, e in enumerate(SOURCE_KINDS)}
+_TP = {e: k for k, e in enumerate(TIME_PRECISIONS)}
+_AS = {e: k for k, e in enumerate(ASPECTS)}
+_WC = {e: k for k, e in enumerate(WEAPON_CLASSES)}
+NO_ASPECT = -1  # the report named no aspect: its type's default applies
+
+FLOATS = (
+    "t", "lon", "lat", "observer_lon", "observer_lat", "bearing", "bearing_sigma", "fire_bearing",
+    "distance", "distance_min", "distance_max", "location_precision",
+)  # fmt: skip
+CODES = ("source_kind", "time_precision", "aspect", "weapon_class", "geo_precision")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What fusion and attribution read from an observation besides its numbers."""
+
+    id: str
+    source_id: str
+    source_kind: SourceKind
+    type: ObservationType
+    observed_at: datetime
+    place: str | None
+    weapon_class: WeaponClass | None
+    count: int | None
+    subject_party: str | None
+
+    @classmethod
+    def of(cls, o: Observation) -> Report:
+        # a source files many reports: one copy of its name serves them all
+        return cls(o.id, sys.intern(o.source_id), o.source_kind, o.type, o.observed_at, o.place, o.weapon_class,
+                   o.count, o.subject_party)  # fmt: skip
+
+
+class ObservationColumns:
+    """Observations in arrival order as `Report`s plus one array per number (NaN where absent) and per code
+    (the index of the enum member; `NO_ASPECT` and geo precision 0 where absent)."""
+
+    def __init__(self) -> None:
+        self.reports: list[Report] = []
+        self._floats = {k: array("d") for k in FLOATS}
+        self._codes = {k: array("b") for k in CODES}
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    @classmethod
+    def of(cls, observations: Iterable[Observation]) -> ObservationColumns:
+        cols = cls()
+        cols.extend(observations)
+        return cols
+
+    def extend(self, observations: Iterable[Observation]) -> None:
+        floats = [self._floats[k].append for k in FLOATS]
+        codes = [self._codes[k].append for k in CODES]
+        for o in observations:
+            self.reports.append(Report.of(o))
+            eb = o.effective_bearing or (None, None)
+            numbers = (
+                o.observed_at.timestamp(), o.lon, o.lat, o.observer_lon, o.observer_lat, eb[0], eb[1],
+                o.fire_bearing_deg, o.distance_m, o.distance_min_m, o.distance_max_m, o.location_precision_m,
+            )  # fmt: skip
+            for put, v in zip(floats, numbers, strict=True):
+                put(math.nan if v is None else v)
+            named = (
+                _SK[o.source_kind], _TP[o.time_precision], NO_ASPECT if o.aspect is None else _AS[o.aspect],
+                _WC[o.weapon_class or WeaponClass.UNKNOWN], o.geo_precision or 0,
+            )  # fmt: skip
+            for put, k in zip(codes, named, strict=True):
+                put(k)
+
+    def floats(self) -> dict[str, np.ndarray]:
+        """Each number as a float array (copies: the columns may still grow)."""
+        return {k: np.array(v, dtype=float) for k, v in self._floats.items()}
+
+    def codes(self) -> dict[str, np.ndarray]:
+        return {k: np.array(v, dtype=np.int64) for k, v in self._codes.items()}
