@@ -156,6 +156,25 @@ def test_probability_inside_matches_the_analytic_half_plane() -> None:
         assert p == pytest.approx(want, abs=0.02)
 
 
+def test_positions_decided_without_sampling_get_what_sampling_gives() -> None:
+    """Only positions whose boundary is beyond the fixed sample's reach skip sampling: at every distance,
+    round or long ellipse, the answer equals the share of sample points inside."""
+    from shapely.geometry import box
+
+    from trucewatch.assess.geoprob import _inside, clear_sigmas, sample_points
+
+    assert 3.0 < clear_sigmas() < 5.0
+    zone = box(0, -1e6, 1e6, 1e6)  # x >= 0
+    checked = 0
+    for d in np.linspace(-6.0, 6.0, 97):
+        for cov in (np.eye(2) * 100.0**2, np.array([[100.0**2, 4000.0], [4000.0, 30.0**2]])):
+            sigma = math.sqrt(max(np.linalg.eigvalsh(cov)))
+            x = d * sigma
+            assert probability_inside(x, 0.0, cov, zone) == _inside(sample_points(x, 0.0, cov), zone)
+            checked += abs(d) > clear_sigmas()
+    assert checked > 20  # positions decided without sampling were among them
+
+
 def test_area_probabilities_together_equal_one_at_a_time(ag) -> None:  # type: ignore[no-untyped-def]
     """Positions far inside an area, across the contact line and near it, with round and long ellipses:
     computed together, each gets exactly the probabilities `probability_inside` gives it alone."""

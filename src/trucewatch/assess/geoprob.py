@@ -1,8 +1,9 @@
 """Probability that an uncertain position lies inside a zone, integrating its Gaussian uncertainty.
 
-Exact (0 or 1) when the ellipse's 5-sigma reach is clear of the zone's boundary; otherwise averaged over
-a fixed scrambled-Sobol sample of the normal distribution, so the same input always gives the same
-answer (results must be reproducible across runs and machines).
+Averaged over a fixed scrambled-Sobol sample of the normal distribution, so the same input always gives
+the same answer (results must be reproducible across runs and machines). Where the boundary lies beyond the
+sample's farthest point (about 3.5 sigmas along the ellipse's major axis), every sample point falls on the
+same side as the position itself, so the answer is 0 or 1 and is decided from the position alone.
 """
 
 from __future__ import annotations
@@ -16,13 +17,20 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 SAMPLES = 1024
-CLEAR_SIGMAS = 5.0
 
 
 @lru_cache(maxsize=1)
 def _unit_normal() -> np.ndarray:
     u = qmc.Sobol(d=2, scramble=True, seed=20261201).random(SAMPLES)
     return norm.ppf(np.clip(u, 1e-9, 1 - 1e-9))
+
+
+@lru_cache(maxsize=1)
+def clear_sigmas() -> float:
+    """The fixed sample's farthest point from the centre, in sigmas: a sample point lies within this many
+    major-axis sigmas of the position, so a boundary farther away than that is crossed by none of them."""
+    z = _unit_normal()
+    return float(np.hypot(z[:, 0], z[:, 1]).max()) * (1.0 + 1e-9)
 
 
 def sample_points(x: float, y: float, cov: np.ndarray) -> np.ndarray:
@@ -57,9 +65,8 @@ def _major_sigmas(cov: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(half + np.sqrt(np.maximum(half * half - det, 0.0)), 0.0))
 
 
-def _sampled(x: float, y: float, cov: np.ndarray, zone: BaseGeometry) -> float:
-    """The share of the fixed sample of the position's distribution that falls inside the zone."""
-    pts = sample_points(x, y, cov)
+def _inside(pts: np.ndarray, zone: BaseGeometry) -> float:
+    """The share of these sample points that falls inside the zone."""
     return float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
 
 
@@ -67,9 +74,9 @@ def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry |
     if zone is None or zone.is_empty:
         return 0.0
     sigma = float(_major_sigmas(np.asarray(cov, dtype=float)[None])[0])
-    if shapely.distance(_boundary(zone), Point(x, y)) > CLEAR_SIGMAS * sigma:
+    if shapely.distance(_boundary(zone), Point(x, y)) > clear_sigmas() * sigma:
         return 1.0 if shapely.contains_xy(zone, x, y) else 0.0
-    return _sampled(x, y, cov, zone)
+    return _inside(sample_points(x, y, cov), zone)
 
 
 def party_probabilities_many(
@@ -77,19 +84,25 @@ def party_probabilities_many(
 ) -> list[dict[str, float]]:
     """P(each position in each party's area of control), the rest (outside all areas) under 'outside';
     cov is n×2×2. The clear cases are decided with one call per area; only positions whose ellipse
-    reaches a boundary are sampled, one by one. Each position gets what `probability_inside` gives it."""
+    reaches a boundary are sampled, one by one, with one sample for all the areas it reaches. Each position
+    gets what `probability_inside` gives it."""
     n = len(x)
     sigma = _major_sigmas(cov)
     points = shapely.points(x, y)
     columns: dict[str, np.ndarray] = {}
+    near: dict[int, list[str]] = {}  # position -> the areas whose boundary its ellipse reaches
     for pid, zone in sorted(areas.items()):
         p = np.zeros(n)
         if zone is not None and not zone.is_empty:
-            clear = shapely.distance(_boundary(zone), points) > CLEAR_SIGMAS * sigma
+            clear = shapely.distance(_boundary(zone), points) > clear_sigmas() * sigma
             p[clear] = shapely.contains_xy(zone, x[clear], y[clear])
             for k in np.flatnonzero(~clear).tolist():
-                p[k] = _sampled(float(x[k]), float(y[k]), cov[k], zone)
+                near.setdefault(k, []).append(pid)
         columns[pid] = p
+    for k, pids in near.items():  # one sample per position, tested against each area it reaches
+        pts = sample_points(float(x[k]), float(y[k]), cov[k])
+        for pid in pids:
+            columns[pid][k] = _inside(pts, areas[pid])
     out = []
     for k in range(n):
         probs = {pid: round(float(col[k]), 4) for pid, col in columns.items()}
