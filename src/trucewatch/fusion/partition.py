@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
 from trucewatch.fusion.measure import ObsView
+from trucewatch.fusion.table import ASPECT_CODE
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
 GATE_1D = 15.0
@@ -38,11 +39,11 @@ class _Cols:
         self.window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) for v in views])
         self.after = np.array([v.report.type in AFTERMATH_TYPES for v in views])
         self.source = np.array([hash(v.report.source_id) for v in views], dtype=np.int64)
-        self.aspect = np.array([v.measurements[0].aspect for v in views], dtype=str)  # StrEnum: already str
+        self.aspect = np.fromiter((ASPECT_CODE[v.measurements[0].aspect] for v in views), dtype=np.int8, count=n)
         self.reach = np.array([v.reach for v in views])
         self.has_point = np.zeros(n, dtype=bool)
         self.px, self.py = np.zeros(n), np.zeros(n)
-        self.c = np.zeros((n, 2, 2))
+        self.c00, self.c01, self.c11 = np.zeros(n), np.zeros(n), np.zeros(n)  # covariance of the point
         self.ox, self.oy, self.theta, self.sigma, self.rhi = (np.zeros(n) for _ in range(5))
         first = [v.measurements[0] for v in views]
         pts = [(k, m.point) for k, m in enumerate(first) if m.point is not None]
@@ -53,7 +54,7 @@ class _Cols:
                                count=6 * len(pts)).reshape(-1, 6)  # fmt: skip
             self.has_point[at] = True
             self.px[at], self.py[at] = vals[:, 0], vals[:, 1]
-            self.c[at] = vals[:, 2:].reshape(-1, 2, 2)
+            self.c00[at], self.c01[at], self.c11[at] = vals[:, 2], vals[:, 3], vals[:, 5]
         if rays:
             at = np.fromiter((k for k, _ in rays), dtype=np.int64, count=len(rays))
             fields = ((r.ox, r.oy, r.theta, r.sigma, r.r_hi, r.r_mid, r.r_sigma, r.ranged) for _, r in rays)
@@ -65,9 +66,9 @@ class _Cols:
             along, across = r_sigma**2, (mid * sigma) ** 2 + 1.0
             self.has_point[at] = ranged.astype(bool)
             self.px[at], self.py[at] = ox + mid * s, oy + mid * c
-            self.c[at, 0, 0] = along * s * s + across * c * c
-            self.c[at, 0, 1] = self.c[at, 1, 0] = (along - across) * s * c
-            self.c[at, 1, 1] = along * c * c + across * s * s
+            self.c00[at] = along * s * s + across * c * c
+            self.c01[at] = (along - across) * s * c
+            self.c11[at] = along * c * c + across * s * s
 
 
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -82,42 +83,59 @@ def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 
 def _linked(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Whether the positions the two reports give (points, bearings, ranges) can be of one event."""
+    """Whether the positions the two reports give (points, bearings, ranges) can be of one event. Each pair
+    takes exactly one of five tests, by what the two reports locate; each test runs on its pairs only."""
     same = c.aspect[i] == c.aspect[j]
-    both = c.has_point[i] & c.has_point[j]
-    d = np.stack([c.px[i] - c.px[j], c.py[i] - c.py[j]], axis=1)
-    S = c.c[i] + c.c[j]
-    det = S[:, 0, 0] * S[:, 1, 1] - S[:, 0, 1] ** 2
-    maha = (S[:, 1, 1] * d[:, 0] ** 2 - 2 * S[:, 0, 1] * d[:, 0] * d[:, 1] + S[:, 0, 0] * d[:, 1] ** 2) / np.where(
-        det > 0, det, 1.0
-    )
+    pi, pj = c.has_point[i], c.has_point[j]
     link = np.zeros(len(i), dtype=bool)
-    link |= same & both & (maha <= GATE_2D)
-    # a bare bearing against a located report: angular innovation and range
-    for ray, pt in ((i, j), (j, i)):
-        sel = same & ~c.has_point[ray] & c.has_point[pt]
-        rx, ry = c.px[pt] - c.ox[ray], c.py[pt] - c.oy[ray]
-        rho2 = np.maximum(rx * rx + ry * ry, 1.0)
-        nu = (c.theta[ray] - np.arctan2(rx, ry) + np.pi) % (2 * np.pi) - np.pi
-        perp = (c.c[pt][:, 0, 0] + c.c[pt][:, 1, 1]) / 2 / rho2
-        link |= sel & (nu * nu / (c.sigma[ray] ** 2 + perp) <= GATE_1D) & (np.sqrt(rho2) <= c.rhi[ray] * 1.1)
-    # two bare bearings: they must cross in front of both, within reach
-    sel = same & ~c.has_point[i] & ~c.has_point[j]
-    ua = np.stack([np.sin(c.theta[i]), np.cos(c.theta[i])], axis=1)
-    ub = np.stack([np.sin(c.theta[j]), np.cos(c.theta[j])], axis=1)
-    den = ua[:, 0] * (-ub[:, 1]) - ua[:, 1] * (-ub[:, 0])
+    k = np.flatnonzero(same & pi & pj)
+    link[k] = _points_agree(c, i[k], j[k])
+    for ray, pt, sel in ((i, j, same & ~pi & pj), (j, i, same & pi & ~pj)):
+        k = np.flatnonzero(sel)
+        link[k] = _bearing_meets_point(c, ray[k], pt[k])
+    k = np.flatnonzero(same & ~pi & ~pj)
+    link[k] = _bearings_cross(c, i[k], j[k])
+    k = np.flatnonzero(~same)
+    link[k] = _ends_within_reach(c, i[k], j[k])
+    return link
+
+
+def _points_agree(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Two located reports: the Mahalanobis distance under both covariances."""
+    dx, dy = c.px[i] - c.px[j], c.py[i] - c.py[j]
+    s00, s01, s11 = c.c00[i] + c.c00[j], c.c01[i] + c.c01[j], c.c11[i] + c.c11[j]
+    det = s00 * s11 - s01**2
+    maha = (s11 * dx**2 - 2 * s01 * dx * dy + s00 * dy**2) / np.where(det > 0, det, 1.0)
+    return maha <= GATE_2D
+
+
+def _bearing_meets_point(c: _Cols, ray: np.ndarray, pt: np.ndarray) -> np.ndarray:
+    """A bare bearing against a located report: angular innovation and range."""
+    rx, ry = c.px[pt] - c.ox[ray], c.py[pt] - c.oy[ray]
+    rho2 = np.maximum(rx * rx + ry * ry, 1.0)
+    nu = (c.theta[ray] - np.arctan2(rx, ry) + np.pi) % (2 * np.pi) - np.pi
+    perp = (c.c00[pt] + c.c11[pt]) / 2 / rho2
+    return (nu * nu / (c.sigma[ray] ** 2 + perp) <= GATE_1D) & (np.sqrt(rho2) <= c.rhi[ray] * 1.1)
+
+
+def _bearings_cross(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Two bare bearings: they must cross in front of both, within reach."""
+    ua0, ua1 = np.sin(c.theta[i]), np.cos(c.theta[i])
+    ub0, ub1 = np.sin(c.theta[j]), np.cos(c.theta[j])
+    den = ua0 * (-ub1) - ua1 * (-ub0)
     bx, by = c.ox[j] - c.ox[i], c.oy[j] - c.oy[i]
     den_ok = np.abs(den) > 1e-3
     den = np.where(den_ok, den, 1.0)
-    s = (bx * (-ub[:, 1]) - by * (-ub[:, 0])) / den
-    u = (ua[:, 0] * by - ua[:, 1] * bx) / den
-    link |= sel & den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
-    # the two ends of one fire event: within the weapon's reach of each other
-    cross = ~same
-    dist = np.hypot(d[:, 0], d[:, 1])
-    slack = 3 * np.sqrt((c.c[i][:, 0, 0] + c.c[i][:, 1, 1] + c.c[j][:, 0, 0] + c.c[j][:, 1, 1]).clip(0))
-    link |= cross & (dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000))
-    return link
+    s = (bx * (-ub1) - by * (-ub0)) / den
+    u = (ua0 * by - ua1 * bx) / den
+    return den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
+
+
+def _ends_within_reach(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The two ends of one fire event: within the weapon's reach of each other."""
+    dist = np.hypot(c.px[i] - c.px[j], c.py[i] - c.py[j])
+    slack = 3 * np.sqrt((c.c00[i] + c.c11[i] + c.c00[j] + c.c11[j]).clip(0))
+    return dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000)
 
 
 def components(views: list[ObsView]) -> list[list[ObsView]]:
