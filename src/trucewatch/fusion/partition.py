@@ -34,13 +34,13 @@ class _Cols:
 
     def __init__(self, views: list[ObsView]) -> None:
         n = len(views)
-        self.t = np.array([v.t for v in views])
-        self.tau = np.array([v.tau for v in views])
-        self.window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) for v in views])
-        self.after = np.array([v.report.type in AFTERMATH_TYPES for v in views])
-        self.source = np.array([hash(v.report.source_id) for v in views], dtype=np.int64)
-        self.aspect = np.fromiter((ASPECT_CODE[v.measurements[0].aspect] for v in views), dtype=np.int8, count=n)
-        self.reach = np.array([v.reach for v in views])
+        # one pass over the views for the scalar columns (a pass per column costs more than the reads)
+        per_view = ((v.t, v.tau, FAMILY_WINDOW_S.get(v.family, 600.0), v.report.type in AFTERMATH_TYPES, v.reach,
+                     ASPECT_CODE[v.measurements[0].aspect]) for v in views)  # fmt: skip
+        scalars = np.fromiter(chain.from_iterable(per_view), dtype=float, count=6 * n).reshape(n, 6)
+        self.t, self.tau, self.window, after, self.reach, aspect = (np.ascontiguousarray(a) for a in scalars.T)
+        self.after, self.aspect = after.astype(bool), aspect.astype(np.int8)
+        self.source = np.fromiter((hash(v.report.source_id) for v in views), dtype=np.int64, count=n)
         self.has_point = np.zeros(n, dtype=bool)
         self.px, self.py = np.zeros(n), np.zeros(n)
         self.c00, self.c01, self.c11 = np.zeros(n), np.zeros(n), np.zeros(n)  # covariance of the point
@@ -50,8 +50,8 @@ class _Cols:
         rays = [(k, m.ray) for k, m in enumerate(first) if m.ray is not None]
         if pts:  # columns filled with fromiter: building arrays from per-report tuples or 2x2 arrays is slow
             at = np.fromiter((k for k, _ in pts), dtype=np.int64, count=len(pts))
-            vals = np.fromiter(chain.from_iterable((p.x, p.y, *p.cov.flat) for _, p in pts), dtype=float,
-                               count=6 * len(pts)).reshape(-1, 6)  # fmt: skip
+            vals = np.fromiter(chain.from_iterable((p.x, p.y, *p.cov.ravel().tolist()) for _, p in pts),
+                               dtype=float, count=6 * len(pts)).reshape(-1, 6)  # fmt: skip
             self.has_point[at] = True
             self.px[at], self.py[at] = vals[:, 0], vals[:, 1]
             self.c00[at], self.c01[at], self.c11[at] = vals[:, 2], vals[:, 3], vals[:, 5]
