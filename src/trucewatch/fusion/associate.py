@@ -56,8 +56,7 @@ class Cluster:
 def _point_cost(m: Measurement, est: Estimate) -> float:
     """The Mahalanobis cost of a report against an estimate, in closed form for 2×2 (called millions of
     times: numpy's per-call overhead would dominate)."""
-    c = est.cov
-    caa, cab, cbb = float(c[0, 0]), float(c[0, 1]), float(c[1, 1])
+    (caa, cab), (_, cbb) = est.cov.tolist()
     if m.ray is not None and not m.ray.ranged:
         r = m.ray
         dx, dy = est.x - r.ox, est.y - r.oy
@@ -72,12 +71,18 @@ def _point_cost(m: Measurement, est: Estimate) -> float:
         return cost if cost <= CHI2_1D else math.inf
     p = m.rough()
     dx, dy = p.x - est.x, p.y - est.y
-    a, b, d = float(p.cov[0, 0]) + caa, float(p.cov[0, 1]) + cab, float(p.cov[1, 1]) + cbb
+    (paa, pab), (_, pbb) = p.cov.tolist()
+    a, b, d = paa + caa, pab + cab, pbb + cbb
     det = a * d - b * b
     if det == 0.0 or not math.isfinite(det):
         return math.inf
     cost = (d * dx * dx - 2 * b * dx * dy + a * dy * dy) / det
     return cost if cost <= CHI2_2D else math.inf
+
+
+def _trace(c: np.ndarray) -> float:
+    (a, _), (_, d) = c.tolist()
+    return a + d
 
 
 def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
@@ -127,7 +132,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                     continue
                 p = m.rough()
                 dist = math.hypot(p.x - other.x, p.y - other.y)
-                slack = 3 * math.sqrt(max(np.trace(p.cov), 0.0) + max(np.trace(other.cov), 0.0))
+                slack = 3 * math.sqrt(max(_trace(p.cov), 0.0) + max(_trace(other.cov), 0.0))
                 if dist <= max(c.reach, v.reach) + min(slack, 20_000):
                     best = min(best, CROSS_ASPECT_COST)
     if best == math.inf:
