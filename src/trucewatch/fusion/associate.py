@@ -238,10 +238,12 @@ def refit_all(clusters: list[Cluster]) -> None:
     groups: list[int] = []
     slots: list[tuple[Cluster, Aspect, bool]] = []
     for c in unique:
-        for a in {m.aspect for v in c.members for m in v.measurements}:
-            mine = c.measurements(a)
-            if not mine:
-                continue
+        by_aspect: dict[Aspect, list[Measurement]] = {}  # what `measurements(a)` gives, for each a, in one pass
+        for v in c.members:
+            if not v.outlier:
+                for m in v.measurements:
+                    by_aspect.setdefault(m.aspect, []).append(m)
+        for a, mine in by_aspect.items():
             ranged = any(m.ray is not None and m.ray.ranged for m in mine)
             ms += mine
             groups += [len(slots)] * len(mine)
