@@ -162,8 +162,7 @@ def main() -> None:
             t2 = time.perf_counter()
             incidents = build_all(clusters, ag.projector)
         with collector_paused():  # as `assess` runs attribution
-            by_id = {v.report.id: v.report for v in views}
-            evidence = [[by_id[k] for k in i.observation_ids] for i in incidents]
+            evidence = [[v.report for v in c.members] for c in clusters]  # build_all keeps the clusters' order
             resp = [p for p, _ in responsibilities(incidents, evidence, ag)]
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None

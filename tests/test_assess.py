@@ -156,23 +156,34 @@ def test_probability_inside_matches_the_analytic_half_plane() -> None:
         assert p == pytest.approx(want, abs=0.02)
 
 
-def test_positions_decided_without_sampling_get_what_sampling_gives() -> None:
-    """Only positions whose boundary is beyond the fixed sample's reach skip sampling: at every distance,
-    round or long ellipse, the answer equals the share of sample points inside."""
+def test_near_a_corner_positions_get_what_sampling_gives_at_every_distance() -> None:
+    """Near a corner the boundary within reach is two segments, so positions are sampled; farther out they
+    are decided without sampling, and only where no sample point could cross: at every distance, round or
+    long ellipse, the answer equals the share of sample points inside."""
     from shapely.geometry import box
 
     from trucewatch.assess.geoprob import _inside, clear_sigmas, sample_points
 
     assert 3.0 < clear_sigmas() < 5.0
-    zone = box(0, -1e6, 1e6, 1e6)  # x >= 0
-    checked = 0
+    zone = box(0, 0, 1e6, 1e6)  # a quadrant, its corner at the origin
+    decided = 0
     for d in np.linspace(-6.0, 6.0, 97):
-        for cov in (np.eye(2) * 100.0**2, np.array([[100.0**2, 4000.0], [4000.0, 30.0**2]])):
+        for cov in (np.eye(2) * 100.0**2, np.array([[100.0**2, 2000.0], [2000.0, 30.0**2]])):
             sigma = math.sqrt(max(np.linalg.eigvalsh(cov)))
-            x = d * sigma
-            assert probability_inside(x, 0.0, cov, zone) == _inside(sample_points(x, 0.0, cov), zone)
-            checked += abs(d) > clear_sigmas()
-    assert checked > 20  # positions decided without sampling were among them
+            x = y = d * sigma / math.sqrt(2)  # along the diagonal through the corner
+            assert probability_inside(x, y, cov, zone) == _inside(sample_points(x, y, cov), zone)
+            decided += abs(d) > clear_sigmas() * math.sqrt(2)
+    assert decided > 10  # positions decided without sampling were among them
+
+
+def test_along_a_straight_edge_the_probability_is_the_exact_half_plane_share() -> None:
+    from shapely.geometry import box
+
+    zone = box(0, -1e6, 1e6, 1e6)  # x >= 0 here
+    cov = np.array([[150.0**2, 6000.0], [6000.0, 80.0**2]])  # a tilted ellipse: 150 m across the edge
+    for x in (-400.0, -120.0, 0.0, 35.0, 300.0):
+        want = 0.5 * (1 + math.erf(x / (150.0 * math.sqrt(2))))
+        assert probability_inside(x, 0.0, cov, zone) == pytest.approx(want, abs=1e-12)
 
 
 def test_area_probabilities_together_equal_one_at_a_time(ag) -> None:  # type: ignore[no-untyped-def]

@@ -8,11 +8,13 @@ same side as the position itself, so the answer is 0 or 1 and is decided from th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import shapely
 from scipy.stats import norm, qmc
+from shapely import STRtree
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -42,20 +44,65 @@ def sample_points(x: float, y: float, cov: np.ndarray) -> np.ndarray:
     return _unit_normal() @ L.T + np.array([x, y])
 
 
-_BOUNDARIES: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}
+@dataclass(frozen=True)
+class _Edges:
+    """A zone's boundary, prepared, and its straight segments (x0, y0, x1, y1) in a spatial index."""
+
+    zone: BaseGeometry
+    boundary: BaseGeometry
+    segments: np.ndarray
+    tree: STRtree
 
 
-def _boundary(zone: BaseGeometry) -> BaseGeometry:
-    """The zone's boundary, computed and prepared once per zone (zones live as long as their agreement)."""
-    hit = _BOUNDARIES.get(id(zone))
-    if hit is None or hit[0] is not zone:
-        if len(_BOUNDARIES) > 256:
-            _BOUNDARIES.clear()
+_EDGES: dict[int, _Edges] = {}
+
+
+def _edges(zone: BaseGeometry) -> _Edges:
+    """Computed once per zone (zones live as long as their agreement)."""
+    hit = _EDGES.get(id(zone))
+    if hit is None or hit.zone is not zone:
+        if len(_EDGES) > 256:
+            _EDGES.clear()
         shapely.prepare(zone)
         boundary = zone.boundary
         shapely.prepare(boundary)
-        hit = _BOUNDARIES[id(zone)] = (zone, boundary)
-    return hit[1]
+        rings = [shapely.get_coordinates(line) for line in shapely.get_parts(boundary)]
+        segments = np.vstack([np.hstack([c[:-1], c[1:]]) for c in rings if len(c) > 1] or [np.zeros((0, 4))])
+        tree = STRtree(shapely.linestrings(segments.reshape(-1, 2, 2)))
+        hit = _EDGES[id(zone)] = _Edges(zone, boundary, segments, tree)
+    return hit
+
+
+def _boundary(zone: BaseGeometry) -> BaseGeometry:
+    return _edges(zone).boundary
+
+
+def _straight(zone: BaseGeometry, x: np.ndarray, y: np.ndarray, cov: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """P(inside) for positions whose boundary, within `reach`, is one straight segment: that segment then
+    crosses the whole disc (a corner would bring its neighbour within reach too), the zone is a half-plane
+    there, and the Gaussian's share of it is Φ(signed distance / sigma across the line) — exact, up to the
+    mass beyond the reach, which sampling ignores as well. NaN where the boundary near a position is not
+    one segment (corners, narrow parts): those are sampled."""
+    edges = _edges(zone)
+    out = np.full(len(x), np.nan)
+    if not len(x) or not len(edges.segments):
+        return out
+    at, seg = edges.tree.query(shapely.points(x, y), predicate="dwithin", distance=reach)
+    count = np.bincount(at, minlength=len(x))
+    one = np.flatnonzero(count == 1)
+    which = np.full(len(x), -1)
+    which[at] = seg
+    s = edges.segments[which[one]]
+    dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+    length = np.hypot(dx, dy)
+    nx, ny = -dy / length, dx / length  # unit normal to the segment
+    dist = np.abs((x[one] - s[:, 0]) * nx + (y[one] - s[:, 1]) * ny)
+    c = cov[one]
+    across = np.sqrt(nx * nx * c[:, 0, 0] + 2 * nx * ny * c[:, 0, 1] + ny * ny * c[:, 1, 1])
+    z = dist / np.maximum(across, 1e-12)
+    inside = shapely.contains_xy(zone, x[one], y[one])  # the position's own side; on the line, 0.5 either way
+    out[one] = np.where(inside, norm.cdf(z), norm.sf(z))
+    return out
 
 
 def _major_sigmas(cov: np.ndarray) -> np.ndarray:
@@ -73,10 +120,12 @@ def _inside(pts: np.ndarray, zone: BaseGeometry) -> float:
 def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry | None) -> float:
     if zone is None or zone.is_empty:
         return 0.0
-    sigma = float(_major_sigmas(np.asarray(cov, dtype=float)[None])[0])
-    if shapely.distance(_boundary(zone), Point(x, y)) > clear_sigmas() * sigma:
+    cov = np.asarray(cov, dtype=float)
+    reach = clear_sigmas() * float(_major_sigmas(cov[None])[0])
+    if shapely.distance(_boundary(zone), Point(x, y)) > reach:
         return 1.0 if shapely.contains_xy(zone, x, y) else 0.0
-    return _inside(sample_points(x, y, cov), zone)
+    exact = float(_straight(zone, np.array([x]), np.array([y]), cov[None], np.array([reach]))[0])
+    return exact if exact == exact else _inside(sample_points(x, y, cov), zone)
 
 
 def party_probabilities_many(
@@ -94,9 +143,12 @@ def party_probabilities_many(
     for pid, zone in sorted(areas.items()):
         p = np.zeros(n)
         if zone is not None and not zone.is_empty:
-            clear = shapely.distance(_boundary(zone), points) > clear_sigmas() * sigma
+            reach = clear_sigmas() * sigma
+            clear = shapely.distance(_boundary(zone), points) > reach
             p[clear] = shapely.contains_xy(zone, x[clear], y[clear])
-            for k in np.flatnonzero(~clear).tolist():
+            idx = np.flatnonzero(~clear)
+            p[idx] = _straight(zone, x[idx], y[idx], cov[idx], reach[idx])
+            for k in idx[np.isnan(p[idx])].tolist():
                 near.setdefault(k, []).append(pid)
         columns[pid] = p
     for k, pids in near.items():  # one sample per position, tested against each area it reaches
