@@ -254,9 +254,10 @@ def test_what_fusion_built_leaves_the_pause_as_old_objects_and_cycles_are_still_
         gc.unfreeze()
 
 
-def test_batched_solve_gives_each_group_what_it_gets_alone() -> None:
-    """Groups that converge early leave the batch (their rows are dropped); the rest must come out exactly
-    as if each were solved on its own."""
+def test_batched_solve_gives_each_group_what_it_gets_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Groups that converge early leave the batch (their rows are dropped), and large inputs are solved in
+    slices of whole groups; each group must come out exactly as if it were solved on its own."""
+    from trucewatch.fusion import batch
     from trucewatch.fusion.batch import localize_batch
     from trucewatch.fusion.table import arrays
 
@@ -273,3 +274,12 @@ def test_batched_solve_gives_each_group_what_it_gets_alone() -> None:
         alone = localize_batch(arrays(grp, [0] * len(grp)), 1)
         assert (together.x[g], together.y[g], together.chi2[g]) == (alone.x[0], alone.y[0], alone.chi2[0])
         assert np.array_equal(together.cov[g], alone.cov[0])
+    # in slices of about 50 rows, with groups that have no rows before, between and after the others
+    monkeypatch.setattr(batch, "BATCH_ROWS", 50)
+    ids = [3 + 2 * g for g, grp in enumerate(groups) for _ in grp]
+    sliced = localize_batch(arrays(ms, ids), 5 + 2 * len(groups))
+    assert len(sliced.x) == len(sliced.cov) == 5 + 2 * len(groups)
+    for g in range(len(groups)):
+        k = 3 + 2 * g
+        assert (sliced.x[k], sliced.y[k], sliced.chi2[k]) == (together.x[g], together.y[g], together.chi2[g])
+        assert np.array_equal(sliced.cov[k], together.cov[g]) and sliced.n_rays[k] == together.n_rays[g]
