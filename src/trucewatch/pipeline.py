@@ -6,9 +6,11 @@ import time
 from dataclasses import dataclass
 
 from trucewatch.assess import assess
+from trucewatch.assess.evidence import Evidence
 from trucewatch.fusion import fuse
+from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.store.mission import Mission
-from trucewatch.store.observations import effective_observations
+from trucewatch.store.observations import effective_observations, iter_effective_observations
 from trucewatch.store.runs import load_decisions, save_run
 
 
@@ -27,19 +29,24 @@ def run(mission: Mission, dask_client=None) -> RunSummary:  # type: ignore[no-un
     """Fuse and assess; with a Dask client, fusion runs tile by tile on its workers (same result)."""
     ag = mission.agreement
     with mission.engine.connect() as conn:
-        observations = effective_observations(conn)
         decisions = load_decisions(conn)
+        if dask_client is not None:  # the workers are sent observations whole
+            observations = effective_observations(conn)
+        else:  # read one at a time into the columns fusion reads: no parsed model is kept
+            columns = ObservationColumns.of(iter_effective_observations(conn))
     t0 = time.perf_counter()
     if dask_client is not None:
         from trucewatch.fusion.distributed import fuse_distributed
 
         incidents, tiles = fuse_distributed(mission.agreement_path, observations, dask_client)
+        evidence: dict[str, Evidence] = {o.id: o for o in observations}
     else:
         tiles = 1
-        incidents = fuse(observations, ag.projector, ag.place)
-    findings = assess(incidents, {o.id: o for o in observations}, ag, decisions)
+        incidents = fuse(columns, ag.projector, ag.place)
+        evidence = {r.id: r for r in columns.reports}
+    findings = assess(incidents, evidence, ag, decisions)
     seconds = time.perf_counter() - t0
     with mission.engine.begin() as conn:
-        seq = save_run(conn, incidents, findings, ag.digest, len(observations), seconds)
+        seq = save_run(conn, incidents, findings, ag.digest, len(evidence), seconds)
     violations = sum(1 for f in findings if f.outcome.value == "violation")
-    return RunSummary(seq, len(observations), len(incidents), len(findings), violations, seconds, tiles)
+    return RunSummary(seq, len(evidence), len(incidents), len(findings), violations, seconds, tiles)

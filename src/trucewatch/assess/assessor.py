@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.assess.attribution import responsibilities, responsibility, responsible_party
 from trucewatch.assess.confidence import confidence
+from trucewatch.assess.evidence import Evidence
 from trucewatch.assess.obligations import applies
 from trucewatch.assess.workflow import current_attribution, current_status
 from trucewatch.domain.enums import Outcome
-from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import Decision, Finding, Incident
 from trucewatch.fusion.collector import collector_paused
 
@@ -25,7 +26,7 @@ def finding_id(incident_id: str) -> str:
 
 def assess_incident(
     inc: Incident,
-    obs: list[Observation],
+    obs: Sequence[Evidence],
     ag: Agreement,
     decisions: list[Decision] | None = None,
     attribution: tuple[dict[str, float], str] | None = None,
@@ -86,7 +87,7 @@ def assess_incident(
 
 def assess(
     incidents: list[Incident],
-    observations: dict[str, Observation],
+    observations: Mapping[str, Evidence],
     ag: Agreement,
     decisions: dict[str, list[Decision]] | None = None,
 ) -> list[Finding]:

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
 from trucewatch.agreement.model import Agreement
+from trucewatch.assess.evidence import Evidence
 from trucewatch.assess.geoprob import party_probabilities_many
-from trucewatch.domain.enums import SourceKind
 from trucewatch.domain.results import Incident, LocationEstimate
-
-
-class Evidence(Protocol):
-    """What attribution reads from a report: an `Observation`, or fusion's slimmer `Report` of one."""
-
-    @property
-    def subject_party(self) -> str | None: ...
-
-    @property
-    def source_kind(self) -> SourceKind: ...
 
 
 def responsibility(inc: Incident, obs: Sequence[Evidence], ag: Agreement) -> tuple[dict[str, float], str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from trucewatch.assess.evidence import Evidence
 from trucewatch.domain.enums import SourceKind
-from trucewatch.domain.observation import Observation
 
 # A party's own complaint is evidence, but interested evidence: it counts at half its graded weight.
 PARTY_DISCOUNT = 0.5
@@ -21,7 +23,7 @@ DEFINITION = (
 )
 
 
-def independent_sources(obs: list[Observation]) -> dict[str, float]:
+def independent_sources(obs: Sequence[Evidence]) -> dict[str, float]:
     """Independence key -> strongest graded weight among that source's reports."""
     out: dict[str, float] = {}
     for o in obs:
@@ -30,7 +32,7 @@ def independent_sources(obs: list[Observation]) -> dict[str, float]:
     return out
 
 
-def confidence(obs: list[Observation]) -> tuple[str, float, int, int]:
+def confidence(obs: Sequence[Evidence]) -> tuple[str, float, int, int]:
     """(level, score, independent sources, independent mission sources)."""
     srcs = independent_sources(obs)
     score = 1.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.observation import Observation
@@ -10,6 +10,7 @@ from trucewatch.domain.results import Incident
 from trucewatch.fusion.associate import Cluster
 from trucewatch.fusion.coarse import attach
 from trucewatch.fusion.collector import collector_paused
+from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.incidents import build_all, sort_key
 from trucewatch.fusion.measure import prepare
@@ -18,11 +19,12 @@ __all__ = ["fuse"]
 
 
 def fuse(
-    observations: list[Observation],
+    observations: Iterable[Observation] | ObservationColumns,
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
 ) -> list[Incident]:
-    """Observations in, incidents out, in a deterministic order. Pure: no I/O."""
+    """Observations (or their columns) in, incidents out, in a deterministic order whatever the order of the
+    observations. Pure: no I/O."""
     with collector_paused():
         views = prepare(observations, projector, place)
         clusters = cluster(views)

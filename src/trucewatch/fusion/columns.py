@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from trucewatch.domain.enums import Aspect, ObservationType, SourceKind, TimePrecision, WeaponClass
+from trucewatch.domain.grades import SourceGrade
 from trucewatch.domain.observation import Observation
 
 SOURCE_KINDS = list(SourceKind)
@@ -38,7 +39,7 @@ CODES = ("source_kind", "time_precision", "aspect", "weapon_class", "geo_precisi
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """What fusion and attribution read from an observation besides its numbers."""
+    """What fusion and assessment read from an observation besides its numbers."""
 
     id: str
     source_id: str
@@ -49,12 +50,24 @@ class Report:
     weapon_class: WeaponClass | None
     count: int | None
     subject_party: str | None
+    source_group: str | None
+    grade: SourceGrade
 
     @classmethod
     def of(cls, o: Observation) -> Report:
-        # a source files many reports: one copy of its name serves them all
+        # a source files many reports, and grades repeat: one copy of each serves them all
+        group = sys.intern(o.source_group) if o.source_group else o.source_group
+        grade = _GRADES.setdefault((o.grade.reliability, o.grade.credibility), o.grade)
         return cls(o.id, sys.intern(o.source_id), o.source_kind, o.type, o.observed_at, o.place, o.weapon_class,
-                   o.count, o.subject_party)  # fmt: skip
+                   o.count, o.subject_party, group, grade)  # fmt: skip
+
+    @property
+    def independence_key(self) -> str:
+        """As `Observation.independence_key`: two monitors of one patrol are one source."""
+        return f"{self.source_kind.value}:{self.source_group or self.source_id}"
+
+
+_GRADES: dict[tuple[str, int], SourceGrade] = {}
 
 
 class ObservationColumns:

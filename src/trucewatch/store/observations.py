@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -192,13 +193,18 @@ def store_rejections(conn: Connection, rejected: list[Rejection], who: str) -> i
 
 def effective_observations(conn: Connection) -> list[Observation]:
     """Every stored observation not superseded by a correction, in a stable order."""
-    rows = conn.execute(select(t.observations.c.payload, t.observations.c.supersedes).order_by(t.observations.c.seq))
-    obs, superseded = [], set()
-    for payload, sup in rows:
-        obs.append(Observation.model_validate_json(payload))
-        if sup:
-            superseded.add(sup)
-    return sorted((o for o in obs if o.id not in superseded), key=lambda o: (o.observed_at, o.id))
+    return sorted(iter_effective_observations(conn), key=lambda o: (o.observed_at, o.id))
+
+
+def iter_effective_observations(conn: Connection, batch: int = 10_000) -> Iterator[Observation]:
+    """The same observations in the order they were stored, parsed one at a time and fetched `batch` rows
+    at a time (a server-side cursor on PostgreSQL), so a caller can read a million without holding them."""
+    col = t.observations.c
+    superseded = {s for (s,) in conn.execute(select(col.supersedes).where(col.supersedes.is_not(None)))}
+    rows = conn.execution_options(yield_per=batch).execute(select(col.id, col.payload).order_by(col.seq))
+    for oid, payload in rows:
+        if oid not in superseded:
+            yield Observation.model_validate_json(payload)
 
 
 def observations_by_id(conn: Connection, ids: list[str]) -> dict[str, Observation]:
