@@ -251,10 +251,8 @@ def refit_all(clusters: list[Cluster]) -> None:
     if not ms:
         return
     est = localize_batch(arrays(ms, groups), len(slots))
-    for g, (c, a, ranged) in enumerate(slots):
-        n_p, n_r = int(est.n_points[g]), int(est.n_rays[g])
-        c.estimates[a] = Estimate(float(est.x[g]), float(est.y[g]), est.cov[g].copy(), method_name(n_p, n_r, ranged),
-                                  n_p + n_r, float(est.chi2[g]))  # fmt: skip
+    for (c, a, ranged), (x, y, cov, chi2, n_p, n_r) in zip(slots, est.rows(), strict=True):
+        c.estimates[a] = Estimate(x, y, cov, method_name(n_p, n_r, ranged), n_p + n_r, chi2)
 
 
 def method_name(points: int, rays: int, ranged: bool) -> str:

@@ -8,6 +8,7 @@ observations localise in seconds: per-measurement residuals and Jacobians are co
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,13 @@ class BatchEstimate:
     n_points: np.ndarray
     n_rays: np.ndarray
     ranged_single: np.ndarray  # a lone ray whose band came from the report (bearing+distance)
+
+    def rows(self) -> Iterator[tuple[float, float, np.ndarray, float, int, int]]:
+        """Per group: x, y, covariance (a read-only view), χ², points and rays, as Python values (read
+        column by column: indexing numpy arrays per group costs more than the values are worth)."""
+        self.cov.flags.writeable = False
+        return zip(self.x.tolist(), self.y.tolist(), list(self.cov), self.chi2.tolist(), self.n_points.tolist(),
+                   self.n_rays.tolist(), strict=True)  # fmt: skip
 
 
 def _sum(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -112,6 +112,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             owner[k].outlier = True
         keep = np.array([k for k in range(len(ms)) if not owner[k].outlier], dtype=np.int64)
         est, worst = _solve(table.take(keep, table.group[keep]), len(ranged))
+    fits, worst_of = list(est.rows()), worst.tolist()
     clusters: list[Cluster] = []
     ambiguous: list[list[ObsView]] = []  # for the greedy step: built report by report, checked whole below
     for ci, comp in enumerate(comps):
@@ -121,11 +122,11 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
                 v.outlier = False
             ambiguous.append(comp)
             continue
-        clean = not _conflict(comp) and all(worst[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
+        clean = not _conflict(comp) and all(worst_of[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
         if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
-            o, i = aspects[Aspect.ORIGIN], aspects[Aspect.IMPACT]
+            (xo, yo, *_), (xi, yi, *_) = fits[aspects[Aspect.ORIGIN]], fits[aspects[Aspect.IMPACT]]
             reach = max(v.reach for v in comp)
-            clean = bool(np.hypot(est.x[o] - est.x[i], est.y[o] - est.y[i]) <= reach * 1.2)
+            clean = bool(np.hypot(xo - xi, yo - yi) <= reach * 1.2)
         if not clean:
             for v in comp:
                 v.outlier = False
@@ -135,10 +136,8 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
                     sources={v.report.source_id: v.t for v in comp},
                     reach=max(v.reach for v in comp))  # fmt: skip
         for a, g in aspects.items():
-            cov = est.cov[g]
-            c.estimates[a] = Estimate(float(est.x[g]), float(est.y[g]), cov.copy(),
-                                      method_name(int(est.n_points[g]), int(est.n_rays[g]), ranged[g]),
-                                      int(est.n_points[g] + est.n_rays[g]), float(est.chi2[g]))  # fmt: skip
+            x, y, cov, chi2_g, n_p, n_r = fits[g]
+            c.estimates[a] = Estimate(x, y, cov, method_name(n_p, n_r, ranged[g]), n_p + n_r, chi2_g)
         clusters.append(c)
     assigned = greedy_all(ambiguous)
     checked = {id(c): len(c.members) for c in clusters}  # solved and found consistent above
