@@ -30,11 +30,10 @@ def incident_id(obs_ids: list[str]) -> str:
 
 
 def _location(est: Estimate, lon: float, lat: float) -> LocationEstimate:
-    c = est.cov
+    (c00, c01), (c10, c11) = est.cov.tolist()
     return LocationEstimate(
         lat=round(lat, 6), lon=round(lon, 6), x=round(est.x, 2), y=round(est.y, 2),
-        cov=((round(float(c[0, 0]), 3), round(float(c[0, 1]), 3)),
-             (round(float(c[1, 0]), 3), round(float(c[1, 1]), 3))),
+        cov=((round(c00, 3), round(c01, 3)), (round(c10, 3), round(c11, 3))),
         method=est.method, n_measurements=est.n,
     )  # fmt: skip
 
@@ -45,7 +44,7 @@ def build_all(clusters: list[Cluster], projector: Projector) -> list[Incident]:
             for c in clusters]  # fmt: skip
     located = [e for pair in ends for e in pair if e is not None and e.cov[0, 0] < 1e9]
     lon, lat = projector.to_lonlat(np.array([e.x for e in located]), np.array([e.y for e in located]))
-    where = {id(e): _location(e, float(lo), float(la)) for e, lo, la in zip(located, lon, lat, strict=True)}
+    where = {id(e): _location(e, lo, la) for e, lo, la in zip(located, lon.tolist(), lat.tolist(), strict=True)}
     return [_incident(c, where.get(id(o)) if o else None, where.get(id(s)) if s else None)
             for c, (o, s) in zip(clusters, ends, strict=True)]  # fmt: skip
 
