@@ -10,6 +10,8 @@ and weapon events are raised, and `density` says by how much), then measures, in
 - speedup_vs_dbscan: DBSCAN's grouping time over ours (same observations, same run);
 - crb_ratio: origin RMSE over the root of the mean trace of the Cramér–Rao bound, for incidents located
   by three or more bearings (the bound computed at the true origin from the same measurements);
+  crb_ratio_without_worst_1pct and crb_worst_0_1pct_share_of_squared_error say how much of that RMSE a
+  few gross failures carry;
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
 - peak_rss_mb: the whole process's peak (generating and parsing the data included; the observations are
   validated one at a time into the columns fusion reads, none is held as a model);
@@ -92,6 +94,21 @@ def crb_trace(inc_views, aspect: Aspect, x: float, y: float) -> float | None:  #
     if rays < 3:
         return None
     return float(np.trace(np.linalg.inv(info)))
+
+
+def _crb_tail(errs: list[float], crbs: list[float]) -> dict[str, float | None]:
+    """How much of the squared error the worst few incidents carry, and the ratio without the worst 1 %:
+    a few gross failures (a wild bearing among three) can dominate an RMSE."""
+    if len(errs) < 100:
+        return {"crb_ratio_without_worst_1pct": None, "crb_worst_0_1pct_share_of_squared_error": None}
+    e, c = np.asarray(errs), np.asarray(crbs)
+    order = np.argsort(-e)
+    keep = order[len(e) // 100 :]
+    worst = order[: max(1, len(e) // 1000)]
+    return {
+        "crb_ratio_without_worst_1pct": round(math.sqrt(e[keep].mean()) / math.sqrt(c[keep].mean()), 3),
+        "crb_worst_0_1pct_share_of_squared_error": round(float(e[worst].sum() / e.sum()), 3),
+    }
 
 
 def _calibration(pairs: list[tuple[float, bool]]) -> list[dict[str, float]]:
@@ -255,6 +272,7 @@ def main() -> None:
             "speedup_vs_dbscan": round(dbscan_seconds / grouping_seconds, 2),
             "crb_ratio": round(math.sqrt(np.mean(errs)) / math.sqrt(np.mean(crbs)), 3) if errs else None,
             "crb_incidents": len(errs),
+            **_crb_tail(errs, crbs),
             "ellipse95_coverage": round(float(np.mean(cover)), 4) if cover else None,
             "attribution_accuracy_far": round(far_ok / far_total, 4) if far_total else None,
             "attribution_brier": round(float(np.mean(brier)), 4) if brier else None,
