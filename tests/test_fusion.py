@@ -200,6 +200,27 @@ def test_leaving_one_out_names_the_wild_bearing_and_three_rays_cannot() -> None:
     assert _wild_reports(table, worst, 1) == []  # any two rays meet: which one is wild is unknowable
 
 
+def test_sound_arrival_times_name_the_wild_one_of_three_bearings() -> None:
+    """Acoustic sensors report when the sound arrived: only at the true origin do the three times imply one
+    moment of firing, so the times tell which of three bearings is wild — whichever it is."""
+    from trucewatch.fusion import timing
+    from trucewatch.fusion.engine import _solve, _wild_reports
+    from trucewatch.fusion.table import arrays
+
+    target = (1000.0, 2000.0)
+    for wild, bias in ((1, [0.3, 20.0, -0.5]), (1, [0.3, -15.0, -0.5]), (0, [20.0, 0.2, -0.4]), (2, [0.1, 0.2, 25.0])):
+        three = _circle_rays(target, 3, 2.0, bias)
+        table = arrays(three, [0] * 3)
+        est, worst = _solve(table, 1)
+        heard = [500.0 + math.hypot(target[0] - m.ray.ox, target[1] - m.ray.oy) / timing.SOUND_M_S for m in three]  # type: ignore[union-attr]
+        arrival = np.floor(np.array(heard))  # reported to the second
+        assert timing.spread(table, arrival, est.x, est.y, 1)[0] > timing.DOUBT_S  # the joint fit is doubted
+        assert _wild_reports(table, worst, 1, arrival, est) == [wild]
+        # times that agree anywhere (all NaN but one: nothing to compare) leave it unknowable, as before
+        lone = np.array([arrival[0], np.nan, np.nan])
+        assert _wild_reports(table, worst, 1, lone, est) == []
+
+
 def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import gc
 
@@ -309,3 +330,20 @@ def test_fusion_gives_the_same_incidents_in_any_order_and_from_streamed_columns(
     columns = ObservationColumns.of(o for o in shuffled)  # streamed: the models are not kept
     assert len(columns) == len(obs)
     assert [i.model_dump_json() for i in fuse(columns, ag.projector, ag.place)] == want
+
+
+def test_only_acoustic_bearings_reported_to_the_second_count_as_sound_arrivals(ag) -> None:  # type: ignore[no-untyped-def]
+    from trucewatch.fusion import timing
+
+    where = {"observer_lon": 35.4, "observer_lat": 51.2, "bearing_deg": 90.0}
+    obs = [
+        _obs("heard", 0, **where),
+        _obs("heard-late", 0, time_precision="minute", **where),  # a minute's rounding says nothing of distance
+        _obs("seen", 0, source_kind="fixed_camera", type="muzzle_flash", **where),  # light arrives at once
+        _obs("crater", 0, aspect="impact", lat=51.25, lon=35.45, **where),  # a point and a ray to the impact
+    ]
+    views = prepare(obs, ag.projector, ag.place)
+    owners = [v for v in views for _ in v.measurements]
+    arrival = timing.arrivals(owners, [m for v in views for m in v.measurements])
+    assert arrival[0] == views[0].t
+    assert np.isnan(arrival[1:]).all()

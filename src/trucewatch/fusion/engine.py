@@ -7,8 +7,9 @@ import numpy as np
 from scipy.stats import chi2
 
 from trucewatch.domain.enums import Aspect
+from trucewatch.fusion import timing
 from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, method_name, refit_all
-from trucewatch.fusion.batch import MeasurementArrays, localize_batch, normalized_residuals_batch
+from trucewatch.fusion.batch import BatchEstimate, MeasurementArrays, localize_batch, normalized_residuals_batch
 from trucewatch.fusion.localize import Estimate
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
@@ -44,7 +45,8 @@ def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
     return est, worst
 
 
-def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[int]:
+def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int, arrival: np.ndarray | None = None,
+                  est: BatchEstimate | None = None) -> list[int]:  # fmt: skip
     """The one wild measurement of each group no single position explains, found by leaving each out in turn.
 
     A wild bearing drags a joint fit towards itself, so the fit's residuals do not reliably single it out;
@@ -53,10 +55,20 @@ def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[i
     any of several reports explains the rest, the likeliest explanation (least χ²) is taken; where none
     does, the group is left to the greedy assignment. All variants of all groups are built with index
     arithmetic and solved in one batch.
+
+    With sound arrival times (`arrival`, per measurement, and the groups' fitted positions `est`), a group
+    of three or more timed bearings whose fit implies firing times too far apart is searched too, three
+    bearings included: there, only a variant whose position makes all the group's times agree can name
+    the wild report.
     """
     group = table.group
     sizes = np.bincount(group, minlength=n)
     dirty = (worst > OUTLIER_SIGMAS) & (sizes >= 4)
+    doubted = np.zeros(n, dtype=bool)
+    if arrival is not None and est is not None:
+        timed = timing.timed_counts(table, arrival, n)
+        doubted = (timed >= 3) & ~dirty & (timing.spread(table, arrival, est.x, est.y, n) > timing.DOUBT_S)
+        dirty |= doubted
     members = np.flatnonzero(dirty[group])  # measurement indices, in order
     if not len(members):
         return []
@@ -67,15 +79,21 @@ def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[i
     variant = np.repeat(np.arange(len(members)), k)
     slot = first[variant] + np.arange(len(variant)) - np.repeat(np.cumsum(k) - k, k)
     is_out = slot == variant  # the evaluated member is the one this variant leaves out
-    est = localize_batch(table.take(members[slot[~is_out]], variant[~is_out]), len(members))
-    res = normalized_residuals_batch(table.take(members[slot], variant), est.x, est.y)
+    fit = localize_batch(table.take(members[slot[~is_out]], variant[~is_out]), len(members))
+    whole = table.take(members[slot], variant)
+    res = normalized_residuals_batch(whole, fit.x, fit.y)
     others = np.zeros(len(members))
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
-    fits = est.chi2 <= _chi2_limit(k - 1)
-    explained = np.flatnonzero(fits & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS))
+    fits = fit.chi2 <= _chi2_limit(k - 1)
+    ok = fits & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
+    if doubted.any():  # a group doubted by its times alone: the variant must make them agree
+        assert arrival is not None
+        agree = timing.spread(whole, arrival[members[slot]], fit.x, fit.y, len(members)) <= timing.CONSISTENT_S
+        ok &= agree | ~doubted[g_of]
+    explained = np.flatnonzero(ok)
     # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
-    best = explained[np.lexsort((explained, est.chi2[explained], g_of[explained]))]
+    best = explained[np.lexsort((explained, fit.chi2[explained], g_of[explained]))]
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = g_of[best[1:]] != g_of[best[:-1]]
     return [int(i) for i in members[best[keep]]]
@@ -106,7 +124,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
     table = arrays(ms, groups)
     est, worst = _solve(table, len(ranged))
     # a single wild report in an otherwise consistent group is an outlier, not a reason to give up
-    wild = _wild_reports(table, worst, len(ranged))
+    wild = _wild_reports(table, worst, len(ranged), timing.arrivals(owner, ms), est)
     if wild:
         for k in wild:
             owner[k].outlier = True
@@ -159,7 +177,7 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     for c in clusters:
         for a in {m.aspect for v in c.members for m in v.measurements}:
             mine = [(v, m) for v in c.members if not v.outlier for m in v.measurements if m.aspect == a]
-            if len(mine) < 4:
+            if len(mine) < 3:  # three: only their sound arrival times can tell (`_wild_reports`)
                 continue
             for v, m in mine:
                 ms.append(m)
@@ -169,9 +187,9 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     if not ms:
         return
     table = arrays(ms, groups)
-    _, worst = _solve(table, len(slot_of))
+    est, worst = _solve(table, len(slot_of))
     changed: dict[int, Cluster] = {}
-    for k in _wild_reports(table, worst, len(slot_of)):
+    for k in _wild_reports(table, worst, len(slot_of), timing.arrivals(owner, ms), est):
         c = slot_of[groups[k]]
         if id(c) not in changed:  # one outlier per cluster, as everywhere else
             owner[k].outlier = True
