@@ -360,7 +360,7 @@ def _merge_verdicts(pairs: list[tuple[Cluster, Cluster]]) -> list[ObsView | None
     verdict: list[ObsView | None | bool] = [False] * len(pairs)
     for p, (a, b) in enumerate(pairs):
         members = [v for v in a.members + b.members if not v.outlier]
-        for aspect in {m.aspect for v in members for m in v.measurements}:
+        for aspect in dict.fromkeys(m.aspect for v in members for m in v.measurements):  # in a fixed order
             in_a = any(m.aspect == aspect for v in a.members for m in v.measurements)
             in_b = any(m.aspect == aspect for v in b.members for m in v.measurements)
             if not (in_a and in_b):

@@ -55,6 +55,6 @@ def attach(coarse: list[ObsView], clusters: list[Cluster]) -> list[Cluster]:
         c.members.append(v)
         c.t_min, c.t_max, c.family = min(c.t_min, v.t), max(c.t_max, v.t), v.family
     for c in groups.values():
-        for a in {m.aspect for v in c.members for m in v.measurements}:
+        for a in dict.fromkeys(m.aspect for v in c.members for m in v.measurements):  # in a fixed order
             c.estimates[a] = localize(c.measurements(a))
     return list(groups.values())

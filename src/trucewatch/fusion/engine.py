@@ -175,7 +175,7 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     groups: list[int] = []
     slot_of: list[Cluster] = []
     for c in clusters:
-        for a in {m.aspect for v in c.members for m in v.measurements}:
+        for a in dict.fromkeys(m.aspect for v in c.members for m in v.measurements):  # in a fixed order
             mine = [(v, m) for v in c.members if not v.outlier for m in v.measurements if m.aspect == a]
             if len(mine) < 3:  # three: only their sound arrival times can tell (`_wild_reports`)
                 continue
