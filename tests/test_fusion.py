@@ -245,34 +245,42 @@ def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> N
         gc.enable()
 
 
+_PROMOTION_CHECK = """
+import gc
+import weakref
+
+from trucewatch.fusion.collector import collector_paused
+
+
+class Node:
+    other = None
+
+
+with collector_paused():
+    kept = [Node()]
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle, dropped below: only the cycle collector can free it
+    gone = weakref.ref(a)
+    del a, b
+assert any(o is kept for o in gc.get_objects(generation=2)), "not promoted"
+assert gc.get_freeze_count() == 0, "left frozen"
+gc.collect()
+assert gone() is None, "cycle kept"
+gc.freeze()  # a caller's own frozen objects (the server freezes its long-lived ones) stay frozen
+frozen = gc.get_freeze_count()
+with collector_paused():
+    kept.append(Node())
+assert gc.get_freeze_count() == frozen, "caller's freeze undone"
+"""
+
+
 def test_what_fusion_built_leaves_the_pause_as_old_objects_and_cycles_are_still_collected() -> None:
-    import gc
-    import weakref
+    """In a fresh interpreter: the collector's generations are process-wide, and other tests freeze them."""
+    import subprocess
+    import sys
 
-    from trucewatch.fusion.collector import collector_paused
-
-    class Node:
-        other: object = None
-
-    with collector_paused():
-        kept = [Node()]
-        a, b = Node(), Node()
-        a.other, b.other = b, a  # a cycle, dropped below: only the cycle collector can free it
-        gone = weakref.ref(a)
-        del a, b
-    assert any(o is kept for o in gc.get_objects(generation=2))  # promoted without a young collection
-    assert gc.get_freeze_count() == 0
-    gc.collect()
-    assert gone() is None
-    # a caller's frozen objects stay frozen
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with collector_paused():
-            kept.append(Node())
-        assert gc.get_freeze_count() == frozen
-    finally:
-        gc.unfreeze()
+    done = subprocess.run([sys.executable, "-c", _PROMOTION_CHECK], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_batched_solve_gives_each_group_what_it_gets_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
