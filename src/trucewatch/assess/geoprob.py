@@ -15,7 +15,6 @@ import numpy as np
 import shapely
 from scipy.stats import norm, qmc
 from shapely import STRtree
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 SAMPLES = 1024
@@ -117,38 +116,43 @@ def _inside(pts: np.ndarray, zone: BaseGeometry) -> float:
     return float(np.mean(shapely.contains_xy(zone, pts[:, 0], pts[:, 1])))
 
 
+def _decided(zone: BaseGeometry, x: np.ndarray, y: np.ndarray, cov: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """P(inside) wherever it needs no sampling: 0 or 1 where the boundary is beyond the sample's reach
+    (`clear_sigmas` major-axis sigmas), the half-plane share where one straight segment is within it
+    (`_straight`); NaN where the position must be sampled."""
+    reach = clear_sigmas() * sigma
+    p = np.full(len(x), np.nan)
+    clear = shapely.distance(_boundary(zone), shapely.points(x, y)) > reach
+    p[clear] = shapely.contains_xy(zone, x[clear], y[clear])
+    near = np.flatnonzero(~clear)
+    p[near] = _straight(zone, x[near], y[near], cov[near], reach[near])
+    return p
+
+
 def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry | None) -> float:
     if zone is None or zone.is_empty:
         return 0.0
     cov = np.asarray(cov, dtype=float)
-    reach = clear_sigmas() * float(_major_sigmas(cov[None])[0])
-    if shapely.distance(_boundary(zone), Point(x, y)) > reach:
-        return 1.0 if shapely.contains_xy(zone, x, y) else 0.0
-    exact = float(_straight(zone, np.array([x]), np.array([y]), cov[None], np.array([reach]))[0])
-    return exact if exact == exact else _inside(sample_points(x, y, cov), zone)
+    p = float(_decided(zone, np.array([x]), np.array([y]), cov[None], _major_sigmas(cov[None]))[0])
+    return p if p == p else _inside(sample_points(x, y, cov), zone)
 
 
 def party_probabilities_many(
     x: np.ndarray, y: np.ndarray, cov: np.ndarray, areas: dict[str, BaseGeometry]
 ) -> list[dict[str, float]]:
     """P(each position in each party's area of control), the rest (outside all areas) under 'outside';
-    cov is n×2×2. The clear cases are decided with one call per area; only positions whose ellipse
-    reaches a boundary are sampled, one by one, with one sample for all the areas it reaches. Each position
+    cov is n×2×2. What needs no sampling is decided for all positions at once, area by area (`_decided`);
+    the rest are sampled one by one, with one sample for all the areas a position reaches. Each position
     gets what `probability_inside` gives it."""
     n = len(x)
     sigma = _major_sigmas(cov)
-    points = shapely.points(x, y)
     columns: dict[str, np.ndarray] = {}
-    near: dict[int, list[str]] = {}  # position -> the areas whose boundary its ellipse reaches
+    near: dict[int, list[str]] = {}  # position -> the areas it must be sampled against
     for pid, zone in sorted(areas.items()):
         p = np.zeros(n)
         if zone is not None and not zone.is_empty:
-            reach = clear_sigmas() * sigma
-            clear = shapely.distance(_boundary(zone), points) > reach
-            p[clear] = shapely.contains_xy(zone, x[clear], y[clear])
-            idx = np.flatnonzero(~clear)
-            p[idx] = _straight(zone, x[idx], y[idx], cov[idx], reach[idx])
-            for k in idx[np.isnan(p[idx])].tolist():
+            p = _decided(zone, x, y, cov, sigma)
+            for k in np.flatnonzero(np.isnan(p)).tolist():
                 near.setdefault(k, []).append(pid)
         columns[pid] = p
     for k, pids in near.items():  # one sample per position, tested against each area it reaches
