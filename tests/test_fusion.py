@@ -212,7 +212,9 @@ def test_sound_arrival_times_name_the_wild_one_of_three_bearings() -> None:
         three = _circle_rays(target, 3, 2.0, bias)
         table = arrays(three, [0] * 3)
         est, worst = _solve(table, 1)
-        heard = [500.0 + math.hypot(target[0] - m.ray.ox, target[1] - m.ray.oy) / timing.SOUND_M_S for m in three]  # type: ignore[union-attr]
+        heard = [
+            500.0 + math.hypot(target[0] - m.ray.ox, target[1] - m.ray.oy) / timing.SPEED_OF_SOUND_M_S for m in three
+        ]  # type: ignore[union-attr]
         arrival = np.floor(np.array(heard))  # reported to the second
         assert timing.spread(table, arrival, est.x, est.y, 1)[0] > timing.DOUBT_S  # the joint fit is doubted
         assert _wild_reports(table, worst, 1, arrival, est) == [wild]

@@ -114,6 +114,10 @@ class WeaponClass(StrEnum):
     UNKNOWN = "unknown"
 
 
+# Sound's speed in air near the ground (m/s): when an acoustic sensor hears a launch, and what the times of
+# several imply about where it was (the synthetic scenario and fusion both use it).
+SPEED_OF_SOUND_M_S = 343.0
+
 # Typical maximum ranges in metres, used to bound bearing-only rays and for the synthetic scenario.
 WEAPON_RANGE_M: dict[WeaponClass, float] = {
     WeaponClass.SMALL_ARMS: 1_500,

@@ -39,7 +39,8 @@ TIME_TOLERANCE_S = {
     SourceKind.PARTY_COMPLAINT: 20 * 60.0,
     SourceKind.OPEN_SOURCE: 3600.0,
 }
-_TAU = {(k, p): TIME_TOLERANCE_S[k] + p.seconds / 2.0 for k in TIME_TOLERANCE_S for p in TimePrecision}
+# the whole tolerance (s) of a report of this kind stated to this precision
+TAU_S = {(k, p): TIME_TOLERANCE_S[k] + p.seconds / 2.0 for k in TIME_TOLERANCE_S for p in TimePrecision}
 # Default 1-sigma position error (m) of a stated location when the report gives none.
 DEFAULT_POSITION_SIGMA_M = {
     SourceKind.ACOUSTIC_SENSOR: 200.0,
@@ -182,7 +183,7 @@ def prepare(
     return views
 
 
-_TAU_TABLE = np.array([[_TAU[k, p] for p in TIME_PRECISIONS] for k in SOURCE_KINDS])
+_TAU_TABLE = np.array([[TAU_S[k, p] for p in TIME_PRECISIONS] for k in SOURCE_KINDS])
 _COARSE_TIME = np.array([p in (TimePrecision.HOUR, TimePrecision.DAY) for p in TIME_PRECISIONS])
 _POSITION_SIGMA = np.array([DEFAULT_POSITION_SIGMA_M[k] for k in SOURCE_KINDS])
 _SIGHTING = np.array([SIGHTING_RANGE_M[k] for k in SOURCE_KINDS])

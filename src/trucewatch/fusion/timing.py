@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from trucewatch.domain.enums import Aspect, SourceKind, TimePrecision
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, SourceKind, TimePrecision
 from trucewatch.fusion.batch import MeasurementArrays
-from trucewatch.fusion.measure import TIME_TOLERANCE_S, Measurement, ObsView
+from trucewatch.fusion.measure import TAU_S, Measurement, ObsView
 
-SOUND_M_S = 343.0
 DOUBT_S = 5.0  # implied firing times spread wider than this: the position is doubted
 CONSISTENT_S = 3.0  # a position whose implied times fall within this is consistent with them
-_ACOUSTIC_TAU = TIME_TOLERANCE_S[SourceKind.ACOUSTIC_SENSOR] + TimePrecision.SECOND.seconds / 2.0
+_ACOUSTIC_TAU = TAU_S[SourceKind.ACOUSTIC_SENSOR, TimePrecision.SECOND]  # acoustic, reported to the second
 
 
 def arrivals(owners: list[ObsView], measurements: list[Measurement]) -> np.ndarray:
@@ -34,7 +33,7 @@ def spread(table: MeasurementArrays, arrival: np.ndarray, ex: np.ndarray, ey: np
     where fewer than two reports are timed."""
     timed = ~np.isnan(arrival)
     g = table.group[timed]
-    fired = arrival[timed] - np.hypot(ex[g] - table.x[timed], ey[g] - table.y[timed]) / SOUND_M_S
+    fired = arrival[timed] - np.hypot(ex[g] - table.x[timed], ey[g] - table.y[timed]) / SPEED_OF_SOUND_M_S
     hi, lo = np.full(n, -np.inf), np.full(n, np.inf)
     np.maximum.at(hi, g, fired)
     np.minimum.at(lo, g, fired)

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
 from trucewatch.domain.observation import COMPASS_16
 from trucewatch.scenario.events import Event
 from trucewatch.scenario.world import World
 
-SPEED_OF_SOUND = 343.0
 DISTANCE_BANDS = ((0, 1000), (1000, 2000), (2000, 4000), (4000, 6000), (6000, 10_000))
 WILD_BEARING_SHARE = 0.02
 DUPLICATE_SHARE = 0.05
@@ -97,7 +97,7 @@ class Reporter:
                     bearing = w.true_bearing(s.x, s.y, *e.origin) + rng.normal(0, 2.0)
                     if rng.random() < WILD_BEARING_SHARE:
                         bearing += rng.choice([-1, 1]) * rng.uniform(25, 60)
-                    t = e.time + timedelta(seconds=d_o / SPEED_OF_SOUND)
+                    t = e.time + timedelta(seconds=d_o / SPEED_OF_SOUND_M_S)
                     self._emit({"observed_at": self._time(t, "second"), "time_precision": "second",
                                 "source_kind": "acoustic_sensor", "source_id": s.id, "source_group": s.group,
                                 **self._observer(s), "type": "explosion", "aspect": "origin",
@@ -137,7 +137,7 @@ class Reporter:
         compass = COMPASS_16[int(((bearing % 360) + 11.25) // 22.5) % 16]
         d_est = d * float(np.exp(rng.normal(0, 0.2)))
         lo, hi = next(((a, b) for a, b in DISTANCE_BANDS if a <= d_est < b), DISTANCE_BANDS[-1])
-        t = e.time + timedelta(seconds=(d / SPEED_OF_SOUND) + float(rng.uniform(0, 20)))
+        t = e.time + timedelta(seconds=(d / SPEED_OF_SOUND_M_S) + float(rng.uniform(0, 20)))
         wc = e.weapon_class if rng.random() < 0.7 else None
         self._emit({"observed_at": self._time(t, "minute"), "time_precision": "minute",
                     "source_kind": "monitor_patrol", "source_id": f"{s.id}/monitor-{rng.integers(1, 3)}",
