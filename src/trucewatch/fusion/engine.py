@@ -177,7 +177,8 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     for c in clusters:
         for a in dict.fromkeys(m.aspect for v in c.members for m in v.measurements):  # in a fixed order
             mine = [(v, m) for v in c.members if not v.outlier for m in v.measurements if m.aspect == a]
-            if len(mine) < 3:  # three: only their sound arrival times can tell (`_wild_reports`)
+            # four or more can be searched by their bearings; three only when all three are sound arrivals
+            if len(mine) < 3 or (len(mine) == 3 and not all(timing.is_arrival(v, m) for v, m in mine)):
                 continue
             for v, m in mine:
                 ms.append(m)

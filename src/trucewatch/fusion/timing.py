@@ -18,14 +18,16 @@ CONSISTENT_S = 3.0  # a position whose implied times fall within this is consist
 _ACOUSTIC_TAU = TAU_S[SourceKind.ACOUSTIC_SENSOR, TimePrecision.SECOND]  # acoustic, reported to the second
 
 
+def is_arrival(v: ObsView, m: Measurement) -> bool:
+    """Whether this measurement is an acoustic bearing to a launch reported to the second: its report's time
+    is when the sound arrived."""
+    return (m.ray is not None and m.aspect == Aspect.ORIGIN and v.report.source_kind == SourceKind.ACOUSTIC_SENSOR
+            and v.tau <= _ACOUSTIC_TAU)  # fmt: skip
+
+
 def arrivals(owners: list[ObsView], measurements: list[Measurement]) -> np.ndarray:
-    """Per measurement, the report's time where it is an acoustic bearing to a launch reported to the
-    second (the sound's arrival), NaN otherwise."""
-    return np.array([
-        v.t if (m.ray is not None and m.aspect == Aspect.ORIGIN and v.report.source_kind == SourceKind.ACOUSTIC_SENSOR
-                and v.tau <= _ACOUSTIC_TAU) else np.nan
-        for v, m in zip(owners, measurements, strict=True)
-    ])  # fmt: skip
+    """Per measurement, the sound's arrival time where `is_arrival`, NaN otherwise."""
+    return np.array([v.t if is_arrival(v, m) else np.nan for v, m in zip(owners, measurements, strict=True)])
 
 
 def spread(table: MeasurementArrays, arrival: np.ndarray, ex: np.ndarray, ey: np.ndarray, n: int) -> np.ndarray:
