@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -100,11 +101,17 @@ class Ray:
     def as_point(self) -> Point:
         """A rough point for this ray: mid range, with the band along the ray and the angle across."""
         x, y = self.point(self.r_mid)
-        s, c = math.sin(self.theta), math.cos(self.theta)
-        along, across = self.r_sigma**2, (self.r_mid * self.sigma) ** 2 + 1.0
-        u = np.array([s, c])
-        v = np.array([c, -s])
-        return Point(x, y, along * np.outer(u, u) + across * np.outer(v, v))
+        c00, c01, c11 = band_cov(self.theta, self.sigma, self.r_mid, self.r_sigma)
+        return Point(x, y, np.array([[c00, c01], [c01, c11]]))
+
+
+def band_cov(theta: Any, sigma: Any, mid: Any, spread: Any) -> tuple[Any, Any, Any]:
+    """The covariance (c00, c01, c11) of a ray read as a point at mid range: its range spread along the ray,
+    its angular error across it (1 m added). Floats or arrays alike (`Ray.as_point`, the partition's
+    candidate columns), so both read a ray the same way."""
+    s, c = np.sin(theta), np.cos(theta)
+    along, across = spread**2, (mid * sigma) ** 2 + 1.0
+    return along * s * s + across * c * c, (along - across) * s * c, along * c * c + across * s * s
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
-from trucewatch.fusion.measure import ObsView
+from trucewatch.fusion.measure import ObsView, band_cov
 from trucewatch.fusion.table import ASPECT_CODE
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
@@ -62,13 +62,9 @@ class _Cols:
             ox, oy, theta, sigma, rhi, mid, r_sigma, ranged = cols.T
             self.ox[at], self.oy[at], self.theta[at], self.sigma[at], self.rhi[at] = ox, oy, theta, sigma, rhi
             # each ray as a rough point (`Ray.as_point`): mid range, the band along the ray, the angle across
-            s, c = np.sin(theta), np.cos(theta)
-            along, across = r_sigma**2, (mid * sigma) ** 2 + 1.0
             self.has_point[at] = ranged.astype(bool)
-            self.px[at], self.py[at] = ox + mid * s, oy + mid * c
-            self.c00[at] = along * s * s + across * c * c
-            self.c01[at] = (along - across) * s * c
-            self.c11[at] = along * c * c + across * s * s
+            self.px[at], self.py[at] = ox + mid * np.sin(theta), oy + mid * np.cos(theta)
+            self.c00[at], self.c01[at], self.c11[at] = band_cov(theta, sigma, mid, r_sigma)
 
 
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
