@@ -9,7 +9,8 @@ and weapon events are raised, and `density` says by how much), then measures, in
   (2 km units) and time (120 s units), eps swept and the best kept;
 - speedup_vs_dbscan: DBSCAN's grouping time over ours (same observations, same run);
 - crb_ratio: origin RMSE over the root of the mean trace of the Cramér–Rao bound, for incidents located
-  by three or more bearings (the bound computed at the true origin from the same measurements);
+  by three or more bearings (the bound computed at the true origin from the same measurements, their sound
+  arrival times included);
   crb_ratio_without_worst_1pct and crb_worst_0_1pct_share_of_squared_error say how much of that RMSE a
   few gross failures carry;
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
@@ -43,13 +44,13 @@ from shapely.geometry import Point
 
 from trucewatch.agreement import load_agreement
 from trucewatch.assess.attribution import responsibilities
-from trucewatch.domain.enums import Aspect
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.incidents import build_all
-from trucewatch.fusion.measure import prepare
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, prepare
 from trucewatch.fusion.partition import components
 from trucewatch.intake.formats import iter_file
 from trucewatch.intake.rows import Rejection
@@ -74,8 +75,11 @@ def pairwise_f1(labels_pred: list[int], labels_true: list[str | None]) -> float:
 
 
 def crb_trace(inc_views, aspect: Aspect, x: float, y: float) -> float | None:  # type: ignore[no-untyped-def]
+    """The trace of the Cramér–Rao bound at the true position (x, y) from the measurements the estimate
+    used: points, bearings with their range bands, and sound arrival times with the firing time unknown
+    (its information about the position: the centred unit vectors over c, the firing time taken out)."""
     info = np.zeros((2, 2))
-    rays = 0
+    rays, units = 0, []
     for v in inc_views:
         if v.outlier:
             continue
@@ -89,10 +93,15 @@ def crb_trace(inc_views, aspect: Aspect, x: float, y: float) -> float | None:  #
                 dx, dy = x - m.ray.ox, y - m.ray.oy
                 r2 = dx * dx + dy * dy
                 g = np.array([dy / r2, -dx / r2]) / m.ray.sigma
-                u = np.array([dx, dy]) / math.sqrt(r2) / m.ray.r_sigma
-                info += np.outer(g, g) + np.outer(u, u)
+                u = np.array([dx, dy]) / math.sqrt(r2)
+                info += np.outer(g, g) + np.outer(u, u) / m.ray.r_sigma**2
+                if not math.isnan(m.arrival):
+                    units.append(u)
     if rays < 3:
         return None
+    if len(units) >= 2:
+        centred = np.array(units) - np.mean(units, axis=0)
+        info += centred.T @ centred / (SPEED_OF_SOUND_M_S * ARRIVAL_SIGMA_S) ** 2
     return float(np.trace(np.linalg.inv(info)))
 
 

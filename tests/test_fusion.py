@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from trucewatch.agreement import load_agreement
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
 from trucewatch.domain.observation import Observation
 from trucewatch.fusion import fuse
 from trucewatch.fusion.localize import localize
-from trucewatch.fusion.measure import Measurement, Point, Ray, prepare
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, Point, Ray, prepare
 from trucewatch.fusion.partition import components
 
 from .conftest import SUDZHA
@@ -97,10 +98,18 @@ def ag():  # type: ignore[no-untyped-def]
 SENSORS = [(35.30, 51.10), (35.25, 51.30), (35.55, 51.15), (35.60, 51.35)]
 
 
+def _heard(ag, olon: float, olat: float, lon: float, lat: float) -> float:  # type: ignore[no-untyped-def]
+    """Minutes the sound of a launch at (lon, lat) takes to reach a sensor at (olon, olat)."""
+    ox, oy = ag.projector.to_xy(olon, olat)
+    x, y = ag.projector.to_xy(lon, lat)
+    return math.hypot(float(x - ox), float(y - oy)) / SPEED_OF_SOUND_M_S / 60.0
+
+
 def _shot(ag, tag: str, lon: float, lat: float, minutes: float) -> list[Observation]:  # type: ignore[no-untyped-def]
+    """Four acoustic sensors hear a launch fired at `minutes`: their bearings, and when the sound reached each."""
     return [
-        _obs(f"{tag}{k}", minutes + k * 0.1 / 60, source_id=f"sensor-{k}", observer_lon=slon, observer_lat=slat,
-             bearing_deg=round(_bearing(ag, slon, slat, lon, lat), 2))
+        _obs(f"{tag}{k}", minutes + _heard(ag, slon, slat, lon, lat), source_id=f"sensor-{k}", observer_lon=slon,
+             observer_lat=slat, bearing_deg=round(_bearing(ag, slon, slat, lon, lat), 2))
         for k, (slon, slat) in enumerate(SENSORS)
     ]  # fmt: skip
 
@@ -200,27 +209,71 @@ def test_leaving_one_out_names_the_wild_bearing_and_three_rays_cannot() -> None:
     assert _wild_reports(table, worst, 1) == []  # any two rays meet: which one is wild is unknowable
 
 
+def _timed(ms: list[Measurement], target: tuple[float, float], fired: float = 500.0) -> list[Measurement]:
+    """These acoustic bearings with the time the sound of a launch at `target` reached each sensor, reported
+    to the second (truncated)."""
+    for m in ms:
+        assert m.ray is not None
+        m.arrival = math.floor(fired + math.hypot(target[0] - m.ray.ox, target[1] - m.ray.oy) / SPEED_OF_SOUND_M_S)
+    return ms
+
+
 def test_sound_arrival_times_name_the_wild_one_of_three_bearings() -> None:
-    """Acoustic sensors report when the sound arrived: only at the true origin do the three times imply one
-    moment of firing, so the times tell which of three bearings is wild — whichever it is."""
-    from trucewatch.fusion import timing
+    """Acoustic sensors report when the sound arrived: two bearings and the difference of their times
+    over-determine a position, so three timed bearings can be searched for a wild one — whichever it is —
+    where three untimed ones cannot."""
     from trucewatch.fusion.engine import _solve, _wild_reports
     from trucewatch.fusion.table import arrays
 
     target = (1000.0, 2000.0)
     for wild, bias in ((1, [0.3, 20.0, -0.5]), (1, [0.3, -15.0, -0.5]), (0, [20.0, 0.2, -0.4]), (2, [0.1, 0.2, 25.0])):
-        three = _circle_rays(target, 3, 2.0, bias)
-        table = arrays(three, [0] * 3)
+        untimed = arrays(_circle_rays(target, 3, 2.0, bias), [0] * 3)
+        assert _wild_reports(untimed, _solve(untimed, 1)[1], 1) == []
+        table = arrays(_timed(_circle_rays(target, 3, 2.0, bias), target), [0] * 3)
         est, worst = _solve(table, 1)
-        heard = [
-            500.0 + math.hypot(target[0] - m.ray.ox, target[1] - m.ray.oy) / timing.SPEED_OF_SOUND_M_S for m in three
-        ]  # type: ignore[union-attr]
-        arrival = np.floor(np.array(heard))  # reported to the second
-        assert timing.spread(table, arrival, est.x, est.y, 1)[0] > timing.DOUBT_S  # the joint fit is doubted
-        assert _wild_reports(table, worst, 1, arrival, est) == [wild]
-        # times that agree anywhere (all NaN but one: nothing to compare) leave it unknowable, as before
-        lone = np.array([arrival[0], np.nan, np.nan])
-        assert _wild_reports(table, worst, 1, lone, est) == []
+        assert math.isinf(worst[0])  # the joint fit fails its χ²: bearings and times disagree
+        assert _wild_reports(table, worst, 1) == [wild]
+        # one time alone says nothing (the firing time is unknown): as untimed
+        lone = _circle_rays(target, 3, 2.0, bias)
+        _timed(lone[:1], target)
+        table = arrays(lone, [0] * 3)
+        assert _wild_reports(table, _solve(table, 1)[1], 1) == []
+
+
+def test_arrival_times_locate_and_their_information_is_stated() -> None:
+    """Three timed bearings locate a launch better than the bearings alone, and the stated covariance is
+    the Fisher information's inverse with the firing time an unknown: the ellipse stays honest."""
+    rng = np.random.default_rng(11)
+    target = (2000.0, 9000.0)
+    sensors = [(-6000.0, 0.0), (0.0, -1000.0), (9000.0, 2000.0)]
+    plain, timed, inside, det_plain, det_timed = [], [], 0, [], []
+    for _ in range(300):
+        rays = [_ray(x, y, *target, 2.0, rng) for x, y in sensors]
+        a = localize([Measurement(0, "origin", ray=r) for r in rays])  # type: ignore[arg-type]
+        fired = float(rng.uniform(0, 1000))
+        b = localize(_timed([Measurement(0, "origin", ray=r) for r in rays], target, fired))  # type: ignore[arg-type]
+        assert a is not None and b is not None
+        plain.append(math.hypot(a.x - target[0], a.y - target[1]) ** 2)
+        d = np.array([b.x - target[0], b.y - target[1]])
+        timed.append(float(d @ d))
+        inside += float(d @ np.linalg.solve(b.cov, d)) <= 5.991
+        det_plain.append(np.linalg.det(a.cov))
+        det_timed.append(np.linalg.det(b.cov))
+    # the bound with the times: bearings' information plus the centred unit vectors over c·σt
+    info, units = np.zeros((2, 2)), []
+    for x, y in sensors:
+        dx, dy = target[0] - x, target[1] - y
+        r2 = dx * dx + dy * dy
+        g = np.array([dy / r2, -dx / r2]) / math.radians(2.0)
+        info += np.outer(g, g)
+        units.append(np.array([dx, dy]) / math.sqrt(r2))
+    centred = np.array(units) - np.mean(units, axis=0)
+    bound = math.sqrt(np.trace(np.linalg.inv(info + centred.T @ centred / (SPEED_OF_SOUND_M_S * ARRIVAL_SIGMA_S) ** 2)))
+    rmse = math.sqrt(np.mean(timed))
+    assert rmse < 0.8 * math.sqrt(np.mean(plain))
+    assert rmse / bound < 1.15  # efficient: near the bound that counts the times
+    assert np.median(det_timed) < 0.6 * np.median(det_plain)  # the ellipse shrinks with the information
+    assert 0.90 <= inside / 300 <= 0.99
 
 
 def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -343,8 +396,6 @@ def test_fusion_gives_the_same_incidents_in_any_order_and_from_streamed_columns(
 
 
 def test_only_acoustic_bearings_reported_to_the_second_count_as_sound_arrivals(ag) -> None:  # type: ignore[no-untyped-def]
-    from trucewatch.fusion import timing
-
     where = {"observer_lon": 35.4, "observer_lat": 51.2, "bearing_deg": 90.0}
     obs = [
         _obs("heard", 0, **where),
@@ -353,7 +404,6 @@ def test_only_acoustic_bearings_reported_to_the_second_count_as_sound_arrivals(a
         _obs("crater", 0, aspect="impact", lat=51.25, lon=35.45, **where),  # a point and a ray to the impact
     ]
     views = prepare(obs, ag.projector, ag.place)
-    owners = [v for v in views for _ in v.measurements]
-    arrival = timing.arrivals(owners, [m for v in views for m in v.measurements])
+    arrival = [m.arrival for v in views for m in v.measurements]
     assert arrival[0] == views[0].t
     assert np.isnan(arrival[1:]).all()

@@ -4,7 +4,8 @@ Time-ordered gating against each open cluster's own estimate.
 
 Each observation is compared with the clusters still open in its time window and of its type family.
 The gate is built from the observation's own uncertainty and the cluster's: Mahalanobis distance for
-points, angular innovation for bearings, both with the cluster's covariance folded in. It joins the
+points, angular innovation for bearings, both with the cluster's covariance folded in, and for a timed
+bearing the firing time its arrival implies against the cluster's. It joins the
 cheapest cluster inside the gate, or opens a new one. Fine observations are grouped here; coarse ones
 (hour or day precision, place names) attach afterwards without lending their vagueness to positions.
 """
@@ -18,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trucewatch.domain.enums import Aspect, ObservationType
-from trucewatch.fusion.localize import Estimate
-from trucewatch.fusion.measure import Measurement, ObsView
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType
+from trucewatch.fusion.localize import Estimate, method_name
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
 CHI2_1D = 10.83  # 99.9 % for one
@@ -86,7 +87,8 @@ def _trace(c: np.ndarray) -> float:
 
 
 def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
-    """Two unranged rays with no estimate yet: do they cross in front of both, within reach?"""
+    """Two unranged rays with no estimate yet: do they cross in front of both, within reach, and — when both
+    are timed — at a place where their arrival times imply one moment of firing?"""
     ra, rb = a.ray, b.ray
     if ra is None or rb is None:
         return False
@@ -98,7 +100,38 @@ def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
     bx, by = rb.ox - ra.ox, rb.oy - ra.oy
     s = (ub0 * by - ub1 * bx) / det  # Cramer's rule: distances along each ray to the crossing
     u = (ua0 * by - ua1 * bx) / det
-    return ra.r_lo * 0.5 <= s <= ra.r_hi * 1.1 and rb.r_lo * 0.5 <= u <= rb.r_hi * 1.1
+    if not (ra.r_lo * 0.5 <= s <= ra.r_hi * 1.1 and rb.r_lo * 0.5 <= u <= rb.r_hi * 1.1):
+        return False
+    if math.isnan(a.arrival) or math.isnan(b.arrival):
+        return True
+    # the crossing moves along each ray by about (the other's cross-range error) / sin(angle between them)
+    along = math.hypot(s * ra.sigma, u * rb.sigma) / abs(det)
+    var = 2 * ARRIVAL_SIGMA_S**2 + 2 * (along / SPEED_OF_SOUND_M_S) ** 2
+    gap = (a.arrival - s / SPEED_OF_SOUND_M_S) - (b.arrival - u / SPEED_OF_SOUND_M_S)
+    return gap * gap <= CHI2_1D * var
+
+
+def _time_cost(m: Measurement, est: Estimate, c: Cluster) -> float:
+    """For a timed bearing: the χ² (one degree of freedom) of the firing time its arrival implies at the
+    cluster's estimate against the mean of those the cluster's timed reports imply there; 0 when either
+    side has no time."""
+    if math.isnan(m.arrival):
+        return 0.0
+    fired = [o.arrival - math.hypot(est.x - o.ray.ox, est.y - o.ray.oy) / SPEED_OF_SOUND_M_S
+             for o in c.measurements(m.aspect) if o.ray is not None and not math.isnan(o.arrival)]  # fmt: skip
+    if not fired:
+        return 0.0
+    r = m.ray
+    assert r is not None
+    dx, dy = est.x - r.ox, est.y - r.oy
+    rho = max(math.hypot(dx, dy), 1.0)
+    ux, uy = dx / rho, dy / rho
+    (caa, cab), (_, cbb) = est.cov.tolist()
+    along = ux * ux * caa + 2 * ux * uy * cab + uy * uy * cbb  # the estimate's variance toward the sensor
+    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / len(fired)) + along / SPEED_OF_SOUND_M_S**2
+    gap = m.arrival - rho / SPEED_OF_SOUND_M_S - sum(fired) / len(fired)
+    k = gap * gap / var
+    return k if k <= CHI2_1D else math.inf
 
 
 def cost(v: ObsView, c: Cluster) -> float:
@@ -124,7 +157,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                 ok = any(_ray_pair_ok(m, o) for o in other if o.ray is not None)
                 best = min(best, 4.0 if ok else math.inf)
             else:
-                best = min(best, _point_cost(m, est))
+                best = min(best, _point_cost(m, est) + _time_cost(m, est, c))
         else:
             # only the other end of the event is known: plausible if within the weapon's reach
             for a, other in c.estimates.items():
@@ -253,16 +286,6 @@ def refit_all(clusters: list[Cluster]) -> None:
     est = localize_batch(arrays(ms, groups), len(slots))
     for (c, a, ranged), (x, y, cov, chi2, n_p, n_r) in zip(slots, est.rows(), strict=True):
         c.estimates[a] = Estimate(x, y, cov, method_name(n_p, n_r, ranged), n_p + n_r, chi2)
-
-
-def method_name(points: int, rays: int, ranged: bool) -> str:
-    if points and not rays:
-        return "direct" if points == 1 else "mean"
-    if rays >= 2 and not points:
-        return "triangulation"
-    if rays == 1 and not points:
-        return "bearing+distance" if ranged else "bearing only"
-    return "combined"
 
 
 def finish(clusters: list[Cluster]) -> list[Cluster]:

@@ -1,19 +1,31 @@
 """Batched maximum-likelihood localisation: many groups of measurements solved at once with numpy.
 
-The same model as `localize` (points with covariances, bearings, Gaussian range bands, Huber weights,
-Levenberg–Marquardt, covariance from the Fisher information) vectorised over groups, so a million
+The model: direct points with their covariances, bearings, Gaussian range bands, and sound arrival times
+(sound ranging); a closed-form least-squares start, then Levenberg–Marquardt with Huber weights; the
+covariance from the Fisher information at the estimate. It is vectorised over groups, so a million
 observations localise in seconds: per-measurement residuals and Jacobians are computed as arrays and the
 2×2 normal equations are summed per group with bincount.
+
+Arrival times: each timed report says the sound arrived at firing time + distance / speed of sound. The
+firing time is a third unknown per group; it enters linearly, so it is solved exactly at every position
+(the mean of arrival − distance / c over the group's timed reports) and the position is fitted to what
+is left (variable projection): the residuals are the centred implied firing times, their Jacobian the
+centred unit vectors over c. The Fisher information so obtained is the position block of the full
+three-unknown information with the firing time taken out (its Schur complement): the time unknown costs
+the group one degree of freedom. A group with one timed report learns nothing from its time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from trucewatch.fusion.localize import HUBER_K
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S
+
+HUBER_K = 2.5  # residuals beyond this many sigmas count linearly, not quadratically
 
 
 @dataclass
@@ -31,6 +43,13 @@ class MeasurementArrays:
     sigma: np.ndarray
     r_mid: np.ndarray
     r_sigma: np.ndarray
+    arrival: np.ndarray  # when the sound arrived (s), NaN where the row is not timed
+    timed: np.ndarray = field(init=False, repr=False)  # indices of the timed rows
+    timed_group: np.ndarray = field(init=False, repr=False)  # and their groups
+
+    def __post_init__(self) -> None:
+        self.timed = np.flatnonzero(~np.isnan(self.arrival))
+        self.timed_group = self.group[self.timed]
 
     def __len__(self) -> int:
         return len(self.group)
@@ -39,7 +58,7 @@ class MeasurementArrays:
         """These rows, with the groups given."""
         return MeasurementArrays(group, self.kind[rows], self.x[rows], self.y[rows], self.iaa[rows],
                                  self.iab[rows], self.icc[rows], self.theta[rows], self.sigma[rows],
-                                 self.r_mid[rows], self.r_sigma[rows])  # fmt: skip
+                                 self.r_mid[rows], self.r_sigma[rows], self.arrival[rows])  # fmt: skip
 
 
 @dataclass
@@ -50,7 +69,13 @@ class BatchEstimate:
     chi2: np.ndarray
     n_points: np.ndarray
     n_rays: np.ndarray
-    ranged_single: np.ndarray  # a lone ray whose band came from the report (bearing+distance)
+    n_timed: np.ndarray  # timed rays: those with an arrival time
+
+    @property
+    def dof(self) -> np.ndarray:
+        """Degrees of freedom of each group's χ²: two residuals per measurement and one per timed report,
+        less the two coordinates and, where reports are timed, the firing time."""
+        return 2 * (self.n_points + self.n_rays) - 2 + np.maximum(self.n_timed - 1, 0)
 
     def rows(self) -> Iterator[tuple[float, float, np.ndarray, float, int, int]]:
         """Per group: x, y, covariance (a read-only view), χ², points and rays, as Python values (read
@@ -65,8 +90,9 @@ def _sum(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _residuals(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: ignore[no-untyped-def]
-    """Whitened residuals, up to two per measurement, and their Jacobian rows: (r1, r2, (∂r1/∂x, ∂r1/∂y),
-    (∂r2/∂x, ∂r2/∂y)), each component an array."""
+    """Whitened residuals, up to two per measurement and one more per timed row, and their Jacobian rows:
+    (r1, r2, r3, (∂r1/∂x, ∂r1/∂y), (∂r2/∂x, ∂r2/∂y), (∂r3/∂x, ∂r3/∂y)), each component an array; r3 and its
+    Jacobian have one entry per timed row (`m.timed`)."""
     gx, gy = ex[m.group], ey[m.group]
     pt = m.kind == 0
     # points: whitened with the Cholesky factor of the inverse covariance, written out for 2x2
@@ -89,7 +115,27 @@ def _residuals(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: i
     r2 = np.where(pt, p2, b2)
     j1 = (np.where(pt, -l11, -(ry / rho2) / m.sigma), np.where(pt, -l21, (rx / rho2) / m.sigma))
     j2 = (np.where(pt, 0.0, (rx / rho) / m.r_sigma), np.where(pt, -l22, (ry / rho) / m.r_sigma))
-    return r1, r2, j1, j2
+    r3, j3 = _timing(m, rx, ry, rho, len(ex))
+    return r1, r2, r3, j1, j2, j3
+
+
+def _timing(m: MeasurementArrays, rx: np.ndarray, ry: np.ndarray, rho: np.ndarray, n: int):  # type: ignore[no-untyped-def]
+    """Per timed row, the whitened residual of its implied firing time (arrival − distance / c) about its
+    group's mean, and that residual's Jacobian: the unit vector from sensor to estimate over −c, centred
+    likewise (the mean firing time moves with the position too)."""
+    k, g = m.timed, m.timed_group
+    if not len(k):
+        empty = np.zeros(0)
+        return empty, (empty, empty)
+    count = np.maximum(np.bincount(g, minlength=n), 1)
+    d = rho[k]
+    ux, uy = rx[k] / d, ry[k] / d
+    fired = m.arrival[k] - d / SPEED_OF_SOUND_M_S
+    scale = 1.0 / ARRIVAL_SIGMA_S
+    r3 = (fired - (_sum(g, fired, n) / count)[g]) * scale
+    jscale = -scale / SPEED_OF_SOUND_M_S
+    j3 = ((ux - (_sum(g, ux, n) / count)[g]) * jscale, (uy - (_sum(g, uy, n) / count)[g]) * jscale)
+    return r3, j3
 
 
 def _huber(r: np.ndarray) -> np.ndarray:
@@ -97,7 +143,7 @@ def _huber(r: np.ndarray) -> np.ndarray:
     return np.where(a <= HUBER_K, 1.0, HUBER_K / np.maximum(a, 1e-12))
 
 
-def _normal(m: MeasurementArrays, n: int, r1, r2, j1, j2):  # type: ignore[no-untyped-def]
+def _normal(m: MeasurementArrays, n: int, r1, r2, r3, j1, j2, j3):  # type: ignore[no-untyped-def]
     w1, w2 = _huber(r1), _huber(r2)
     (a1, b1), (a2, b2) = j1, j2
     h11 = _sum(m.group, w1 * a1**2 + w2 * a2**2, n)
@@ -106,6 +152,14 @@ def _normal(m: MeasurementArrays, n: int, r1, r2, j1, j2):  # type: ignore[no-un
     g1 = _sum(m.group, w1 * a1 * r1 + w2 * a2 * r2, n)
     g2 = _sum(m.group, w1 * b1 * r1 + w2 * b2 * r2, n)
     cost = _sum(m.group, w1 * r1 * r1 + w2 * r2 * r2, n)
+    if len(r3):
+        w3, (a3, b3), g = _huber(r3), j3, m.timed_group
+        h11 += _sum(g, w3 * a3**2, n)
+        h12 += _sum(g, w3 * a3 * b3, n)
+        h22 += _sum(g, w3 * b3**2, n)
+        g1 += _sum(g, w3 * a3 * r3, n)
+        g2 += _sum(g, w3 * b3 * r3, n)
+        cost += _sum(g, w3 * r3 * r3, n)
     return h11, h12, h22, g1, g2, cost
 
 
@@ -161,8 +215,7 @@ def localize_batch(m: MeasurementArrays, n: int, iterations: int = 25) -> BatchE
 def _localize(m: MeasurementArrays, n: int, iterations: int) -> BatchEstimate:
     ex, ey = _start(m, n)
     lam = np.full(n, 1e-3)
-    r1, r2, j1, j2 = _residuals(m, ex, ey)
-    h11, h12, h22, g1, g2, cost = _normal(m, n, r1, r2, j1, j2)
+    h11, h12, h22, g1, g2, cost = _normal(m, n, *_residuals(m, ex, ey))
     active = np.ones(n, dtype=bool)
     # most groups converge in a few iterations: once a quarter of those being iterated are done, the rest
     # go on with their own rows only (each group's sums are over its rows in the same order: same results;
@@ -183,8 +236,7 @@ def _localize(m: MeasurementArrays, n: int, iterations: int) -> BatchEstimate:
         sy = -(a11 * G2 - H12 * G1) / det
         sx, sy = np.where(on, sx, 0.0), np.where(on, sy, 0.0)
         cx, cy = ex[ids] + sx, ey[ids] + sy
-        q1, q2, k1, k2 = _residuals(sub, cx, cy)
-        n11, n12, n22, m1, m2, c2 = _normal(sub, k, q1, q2, k1, k2)
+        n11, n12, n22, m1, m2, c2 = _normal(sub, k, *_residuals(sub, cx, cy))
         better = (c2 <= C) & on
         ex[ids], ey[ids] = np.where(better, cx, ex[ids]), np.where(better, cy, ey[ids])
         h11[ids], h12[ids] = np.where(better, n11, H11), np.where(better, n12, H12)
@@ -201,14 +253,16 @@ def _localize(m: MeasurementArrays, n: int, iterations: int) -> BatchEstimate:
     cov[:, 0, 0] = np.where(good, h22 / det, 1e10)
     cov[:, 1, 1] = np.where(good, h11 / det, 1e10)
     cov[:, 0, 1] = cov[:, 1, 0] = np.where(good, -h12 / det, 0.0)
-    r1, r2, _, _ = _residuals(m, ex, ey)
-    chi2 = _sum(m.group, r1 * r1 + np.where(m.kind == 0, r2 * r2, r2 * r2), n)
+    r1, r2, r3, *_ = _residuals(m, ex, ey)
+    chi2 = _sum(m.group, r1 * r1 + r2 * r2, n) + _sum(m.timed_group, r3 * r3, n)
     n_points = np.bincount(m.group, weights=(m.kind == 0).astype(float), minlength=n).astype(int)
     n_rays = np.bincount(m.group, weights=(m.kind == 1).astype(float), minlength=n).astype(int)
-    return BatchEstimate(ex, ey, cov, chi2, n_points, n_rays, np.zeros(n, dtype=bool))
+    return BatchEstimate(ex, ey, cov, chi2, n_points, n_rays, np.bincount(m.timed_group, minlength=n))
 
 
 def normalized_residuals_batch(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray) -> np.ndarray:
-    """Per measurement, how many sigmas it disagrees with its group's estimate."""
-    r1, r2, _, _ = _residuals(m, ex, ey)
-    return np.maximum(np.abs(r1), np.abs(r2))
+    """Per measurement, how many sigmas it disagrees with its group's estimate (its time included)."""
+    r1, r2, r3, *_ = _residuals(m, ex, ey)
+    out = np.maximum(np.abs(r1), np.abs(r2))
+    out[m.timed] = np.maximum(out[m.timed], np.abs(r3))
+    return out

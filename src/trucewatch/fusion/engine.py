@@ -3,14 +3,15 @@ components the check rejects go through the greedy assignment step."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.stats import chi2
 
 from trucewatch.domain.enums import Aspect
-from trucewatch.fusion import timing
-from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, method_name, refit_all
-from trucewatch.fusion.batch import BatchEstimate, MeasurementArrays, localize_batch, normalized_residuals_batch
-from trucewatch.fusion.localize import Estimate
+from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, refit_all
+from trucewatch.fusion.batch import MeasurementArrays, localize_batch, normalized_residuals_batch
+from trucewatch.fusion.localize import Estimate, method_name
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
@@ -27,10 +28,10 @@ def _conflict(comp: list[ObsView]) -> bool:
     return False
 
 
-def _chi2_limit(sizes: np.ndarray) -> np.ndarray:
-    """The χ² a group of this many measurements (two residuals each, two unknowns) stays under 999 times
-    in 1000 when one position explains them all."""
-    return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(2 * sizes - 2, 1))
+def _chi2_limit(dof: np.ndarray) -> np.ndarray:
+    """The χ² a group with these degrees of freedom stays under 999 times in 1000 when one position (and
+    one firing time) explains all its measurements."""
+    return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(dof, 1))
 
 
 def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
@@ -41,34 +42,25 @@ def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
     worst = np.zeros(n)
     np.maximum.at(worst, table.group, normalized_residuals_batch(table, est.x, est.y))
     sizes = np.bincount(table.group, minlength=n)
-    worst[(sizes > 1) & (est.chi2 > _chi2_limit(sizes))] = np.inf
+    worst[(sizes > 1) & (est.chi2 > _chi2_limit(est.dof))] = np.inf
     return est, worst
 
 
-def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int, arrival: np.ndarray | None = None,
-                  est: BatchEstimate | None = None) -> list[int]:  # fmt: skip
+def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[int]:
     """The one wild measurement of each group no single position explains, found by leaving each out in turn.
 
     A wild bearing drags a joint fit towards itself, so the fit's residuals do not reliably single it out;
     refitting without each member does: the group is explained once the wild one is gone, and only then.
-    A group needs four or more measurements for this (three rays always meet in pairs). Where leaving out
-    any of several reports explains the rest, the likeliest explanation (least χ²) is taken; where none
-    does, the group is left to the greedy assignment. All variants of all groups are built with index
-    arithmetic and solved in one batch.
-
-    With sound arrival times (`arrival`, per measurement, and the groups' fitted positions `est`), a group
-    of three or more timed bearings whose fit implies firing times too far apart is searched too, three
-    bearings included: there, only a variant whose position makes all the group's times agree can name
-    the wild report.
+    What is left must still be able to disagree: four or more measurements (three rays always meet in
+    pairs), or three bearings that are all timed (two rays and the difference of their arrival times over-
+    determine a position). Where leaving out any of several reports explains the rest, the likeliest
+    explanation (least χ²) is taken; where none does, the group is left to the greedy assignment. All
+    variants of all groups are built with index arithmetic and solved in one batch.
     """
     group = table.group
     sizes = np.bincount(group, minlength=n)
-    dirty = (worst > OUTLIER_SIGMAS) & (sizes >= 4)
-    doubted = np.zeros(n, dtype=bool)
-    if arrival is not None and est is not None:
-        timed = timing.timed_counts(table, arrival, n)
-        doubted = (timed >= 3) & ~dirty & (timing.spread(table, arrival, est.x, est.y, n) > timing.DOUBT_S)
-        dirty |= doubted
+    timed = np.bincount(table.timed_group, minlength=n)
+    dirty = (worst > OUTLIER_SIGMAS) & ((sizes >= 4) | ((sizes == 3) & (timed == 3)))
     members = np.flatnonzero(dirty[group])  # measurement indices, in order
     if not len(members):
         return []
@@ -85,12 +77,7 @@ def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int, arrival: 
     others = np.zeros(len(members))
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
-    fits = fit.chi2 <= _chi2_limit(k - 1)
-    ok = fits & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
-    if doubted.any():  # a group doubted by its times alone: the variant must make them agree
-        assert arrival is not None
-        agree = timing.spread(whole, arrival[members[slot]], fit.x, fit.y, len(members)) <= timing.CONSISTENT_S
-        ok &= agree | ~doubted[g_of]
+    ok = (fit.chi2 <= _chi2_limit(fit.dof)) & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
     explained = np.flatnonzero(ok)
     # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
     best = explained[np.lexsort((explained, fit.chi2[explained], g_of[explained]))]
@@ -124,7 +111,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
     table = arrays(ms, groups)
     est, worst = _solve(table, len(ranged))
     # a single wild report in an otherwise consistent group is an outlier, not a reason to give up
-    wild = _wild_reports(table, worst, len(ranged), timing.arrivals(owner, ms), est)
+    wild = _wild_reports(table, worst, len(ranged))
     if wild:
         for k in wild:
             owner[k].outlier = True
@@ -177,8 +164,8 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     for c in clusters:
         for a in dict.fromkeys(m.aspect for v in c.members for m in v.measurements):  # in a fixed order
             mine = [(v, m) for v in c.members if not v.outlier for m in v.measurements if m.aspect == a]
-            # four or more can be searched by their bearings; three only when all three are sound arrivals
-            if len(mine) < 3 or (len(mine) == 3 and not all(timing.is_arrival(v, m) for v, m in mine)):
+            # four or more can be searched by their bearings; three only when all three are timed
+            if len(mine) < 3 or (len(mine) == 3 and any(math.isnan(m.arrival) for _, m in mine)):
                 continue
             for v, m in mine:
                 ms.append(m)
@@ -190,7 +177,7 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     table = arrays(ms, groups)
     est, worst = _solve(table, len(slot_of))
     changed: dict[int, Cluster] = {}
-    for k in _wild_reports(table, worst, len(slot_of), timing.arrivals(owner, ms), est):
+    for k in _wild_reports(table, worst, len(slot_of)):
         c = slot_of[groups[k]]
         if id(c) not in changed:  # one outlier per cluster, as everywhere else
             owner[k].outlier = True

@@ -63,6 +63,13 @@ SIGHTING_RANGE_M = {
     SourceKind.OPEN_SOURCE: 30_000.0,
 }
 HUMAN_SOURCES = {SourceKind.MONITOR_PATROL, SourceKind.PARTY_COMPLAINT, SourceKind.OPEN_SOURCE}
+# Sound ranging: an acoustic sensor reports when the sound of a launch reached it. Stated to the second, the
+# time is a measurement (arrival = firing time + distance / speed of sound); stated coarser it is not. Its
+# error is the clock's (GPS-timed sensors, the onset picked to tens of milliseconds) and the rounding to
+# the second (uniform over a second: 1/√12 s). Truncating instead of rounding shifts every report of a
+# group alike, which the unknown firing time absorbs.
+ARRIVAL_CLOCK_SIGMA_S = 0.05
+ARRIVAL_SIGMA_S = math.sqrt(ARRIVAL_CLOCK_SIGMA_S**2 + TimePrecision.SECOND.seconds**2 / 12.0)
 GEO_PRECISION_SIGMA_M = {1: 2000.0, 2: 10_000.0, 3: 50_000.0}
 MIN_RANGE_M = 50.0
 
@@ -122,22 +129,24 @@ class Measurement:
     aspect: Aspect
     point: Point | None = None
     ray: Ray | None = None
+    arrival: float = math.nan  # a bearing to a launch heard by an acoustic sensor: when the sound arrived (s)
     _rough: Point | None = field(default=None, init=False, repr=False, compare=False)
     _row: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def row(self) -> tuple[float, ...]:
         """The measurement as one row of the batched solver's table: kind (0 point, 1 ray), x, y, the
-        point's inverse covariance (a, b, c), then the ray's bearing, sigma, range middle and spread."""
+        point's inverse covariance (a, b, c), then the ray's bearing, sigma, range middle and spread, and the
+        sound's arrival time (NaN when not timed)."""
         if self._row is None:
             if self.point is not None:
                 p = self.point
                 a, b, c = float(p.cov[0, 0]), float(p.cov[0, 1]), float(p.cov[1, 1])
                 det = a * c - b * b
-                self._row = (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0)
+                self._row = (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0, math.nan)
             else:
                 r = self.ray
                 assert r is not None
-                self._row = (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma)
+                self._row = (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma, self.arrival)
         return self._row
 
     def rough(self) -> Point:
@@ -197,7 +206,10 @@ _SIGHTING = np.array([SIGHTING_RANGE_M[k] for k in SOURCE_KINDS])
 _JUDGEMENT = np.array([0.2 if k in HUMAN_SOURCES else 0.05 for k in SOURCE_KINDS])
 _GEO_SIGMA = np.array([GEO_PRECISION_SIGMA_M.get(g or 1, 2000.0) for g in range(4)])
 _REACH = np.array([WEAPON_RANGE_M[w] for w in WEAPON_CLASSES], dtype=float)
-_FIRE_SIGMA = math.radians(10.0)  # a crater's direction of fire, read from its shape
+_FIRE_SIGMA = math.radians(10.0)
+# per source kind, the widest time tolerance at which its bearings are timed (-1: never)
+_ARRIVAL_TAU = np.array([TAU_S[k, TimePrecision.SECOND] if k == SourceKind.ACOUSTIC_SENSOR else -1.0
+                         for k in SOURCE_KINDS])  # fmt: skip  # a crater's direction of fire, read from its shape
 
 
 def _prepare(
@@ -249,12 +261,14 @@ def _prepare(
     ranged = has_d | has_band
     judgement = _JUDGEMENT[sk]
     aspect = c["aspect"]
+    # a time that is a measurement: an acoustic bearing stated to the second (to a launch: checked per view)
+    timed = has_ray & (tau <= _ARRIVAL_TAU[sk])
 
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
     L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
-                              theta, ray_sigma, lo, hi, ranged, judgement, aspect)]  # fmt: skip
+                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, timed)]  # fmt: skip
     t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_ = L[:11]
-    ox_, oy_, theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_ = L[11:]
+    ox_, oy_, theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, timed_ = L[11:]
     views = []
     for i, r in enumerate(reports):
         k = offset + i
@@ -267,6 +281,7 @@ def _prepare(
                 v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray))
         if has_ray_[i]:
             ray = Ray(ox_[i], oy_[i], theta_[i], ray_sigma_[i], lo_[i], hi_[i], ranged_[i], judgement_[i])
-            v.measurements.append(Measurement(k, a, ray=ray))
+            heard = t[i] if timed_[i] and a == Aspect.ORIGIN else math.nan
+            v.measurements.append(Measurement(k, a, ray=ray, arrival=heard))
         views.append(v)
     return views
