@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType
-from trucewatch.fusion.localize import Estimate, method_name
-from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView
+from trucewatch.fusion.batch import Estimate
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, firing_gap
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
 CHI2_1D = 10.83  # 99.9 % for one
@@ -104,22 +104,15 @@ def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
         return False
     if math.isnan(a.arrival) or math.isnan(b.arrival):
         return True
-    # the crossing moves along each ray by about (the other's cross-range error) / sin(angle between them)
-    along = math.hypot(s * ra.sigma, u * rb.sigma) / abs(det)
-    var = 2 * ARRIVAL_SIGMA_S**2 + 2 * (along / SPEED_OF_SOUND_M_S) ** 2
-    gap = (a.arrival - s / SPEED_OF_SOUND_M_S) - (b.arrival - u / SPEED_OF_SOUND_M_S)
-    return gap * gap <= CHI2_1D * var
+    gap, var = firing_gap(a.arrival, s, ra.sigma, b.arrival, u, rb.sigma, det)
+    return bool(gap * gap <= CHI2_1D * var)
 
 
-def _time_cost(m: Measurement, est: Estimate, c: Cluster) -> float:
+def _time_cost(m: Measurement, est: Estimate) -> float:
     """For a timed bearing: the χ² (one degree of freedom) of the firing time its arrival implies at the
-    cluster's estimate against the mean of those the cluster's timed reports imply there; 0 when either
-    side has no time."""
-    if math.isnan(m.arrival):
-        return 0.0
-    fired = [o.arrival - math.hypot(est.x - o.ray.ox, est.y - o.ray.oy) / SPEED_OF_SOUND_M_S
-             for o in c.measurements(m.aspect) if o.ray is not None and not math.isnan(o.arrival)]  # fmt: skip
-    if not fired:
+    cluster's estimate against the one the cluster's timed reports imply there; 0 when either side has no
+    time."""
+    if math.isnan(m.arrival) or math.isnan(est.fired):
         return 0.0
     r = m.ray
     assert r is not None
@@ -128,8 +121,8 @@ def _time_cost(m: Measurement, est: Estimate, c: Cluster) -> float:
     ux, uy = dx / rho, dy / rho
     (caa, cab), (_, cbb) = est.cov.tolist()
     along = ux * ux * caa + 2 * ux * uy * cab + uy * uy * cbb  # the estimate's variance toward the sensor
-    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / len(fired)) + along / SPEED_OF_SOUND_M_S**2
-    gap = m.arrival - rho / SPEED_OF_SOUND_M_S - sum(fired) / len(fired)
+    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / est.timed) + along / SPEED_OF_SOUND_M_S**2
+    gap = m.arrival - rho / SPEED_OF_SOUND_M_S - est.fired
     k = gap * gap / var
     return k if k <= CHI2_1D else math.inf
 
@@ -157,7 +150,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                 ok = any(_ray_pair_ok(m, o) for o in other if o.ray is not None)
                 best = min(best, 4.0 if ok else math.inf)
             else:
-                best = min(best, _point_cost(m, est) + _time_cost(m, est, c))
+                best = min(best, _point_cost(m, est) + _time_cost(m, est))
         else:
             # only the other end of the event is known: plausible if within the weapon's reach
             for a, other in c.estimates.items():
@@ -284,8 +277,8 @@ def refit_all(clusters: list[Cluster]) -> None:
     if not ms:
         return
     est = localize_batch(arrays(ms, groups), len(slots))
-    for (c, a, ranged), (x, y, cov, chi2, n_p, n_r) in zip(slots, est.rows(), strict=True):
-        c.estimates[a] = Estimate(x, y, cov, method_name(n_p, n_r, ranged), n_p + n_r, chi2)
+    for (c, a, _), e in zip(slots, est.estimates([ranged for _, _, ranged in slots]), strict=True):
+        c.estimates[a] = e
 
 
 def finish(clusters: list[Cluster]) -> list[Cluster]:

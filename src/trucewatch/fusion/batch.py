@@ -17,7 +17,7 @@ the group one degree of freedom. A group with one timed report learns nothing fr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,12 +44,25 @@ class MeasurementArrays:
     r_mid: np.ndarray
     r_sigma: np.ndarray
     arrival: np.ndarray  # when the sound arrived (s), NaN where the row is not timed
-    timed: np.ndarray = field(init=False, repr=False)  # indices of the timed rows
-    timed_group: np.ndarray = field(init=False, repr=False)  # and their groups
+    # the timed rows, gathered once (the solver reads them every iteration): their indices, groups,
+    # sensors and arrival times, and per group one over how many are timed
+    timed: np.ndarray = field(init=False, repr=False)
+    timed_group: np.ndarray = field(init=False, repr=False)
+    timed_x: np.ndarray = field(init=False, repr=False)
+    timed_y: np.ndarray = field(init=False, repr=False)
+    timed_arrival: np.ndarray = field(init=False, repr=False)
+    _per_timed: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.timed = np.flatnonzero(~np.isnan(self.arrival))
-        self.timed_group = self.group[self.timed]
+        k = self.timed = np.flatnonzero(~np.isnan(self.arrival))
+        self.timed_group, self.timed_arrival = self.group[k], self.arrival[k]
+        self.timed_x, self.timed_y = self.x[k], self.y[k]
+
+    def per_timed(self, n: int) -> np.ndarray:
+        """Per group of n, one over its number of timed rows (one where it has none)."""
+        if self._per_timed is None or len(self._per_timed) != n:
+            self._per_timed = 1.0 / np.maximum(np.bincount(self.timed_group, minlength=n), 1)
+        return self._per_timed
 
     def __len__(self) -> int:
         return len(self.group)
@@ -61,6 +74,32 @@ class MeasurementArrays:
                                  self.r_mid[rows], self.r_sigma[rows], self.arrival[rows])  # fmt: skip
 
 
+@dataclass(slots=True)
+class Estimate:
+    """One group's position (local metres), its covariance, how it was found, and, when any of its
+    reports is timed, the firing time those imply there (else NaN): a sensor's arrival time less the
+    sound's travel from this position."""
+
+    x: float
+    y: float
+    cov: np.ndarray
+    method: str
+    n: int
+    chi2: float
+    fired: float = math.nan
+    timed: int = 0
+
+
+def method_name(points: int, rays: int, ranged: bool) -> str:
+    if points and not rays:
+        return "direct" if points == 1 else "mean"
+    if rays >= 2 and not points:
+        return "triangulation"
+    if rays == 1 and not points:
+        return "bearing+distance" if ranged else "bearing only"
+    return "combined"
+
+
 @dataclass
 class BatchEstimate:
     x: np.ndarray
@@ -70,6 +109,7 @@ class BatchEstimate:
     n_points: np.ndarray
     n_rays: np.ndarray
     n_timed: np.ndarray  # timed rays: those with an arrival time
+    fired: np.ndarray  # the firing time the timed rays imply at the estimate (NaN where none is timed)
 
     @property
     def dof(self) -> np.ndarray:
@@ -77,12 +117,15 @@ class BatchEstimate:
         less the two coordinates and, where reports are timed, the firing time."""
         return 2 * (self.n_points + self.n_rays) - 2 + np.maximum(self.n_timed - 1, 0)
 
-    def rows(self) -> Iterator[tuple[float, float, np.ndarray, float, int, int]]:
-        """Per group: x, y, covariance (a read-only view), χ², points and rays, as Python values (read
-        column by column: indexing numpy arrays per group costs more than the values are worth)."""
+    def estimates(self, ranged: list[bool]) -> list[Estimate]:
+        """Per group, its `Estimate` (`ranged`: whether any of its rays gave a distance, which names a lone
+        ray's method). Built column by column: indexing numpy arrays per group costs more than the values
+        are worth. The covariances are read-only views of this batch's."""
         self.cov.flags.writeable = False
-        return zip(self.x.tolist(), self.y.tolist(), list(self.cov), self.chi2.tolist(), self.n_points.tolist(),
-                   self.n_rays.tolist(), strict=True)  # fmt: skip
+        cols = zip(self.x.tolist(), self.y.tolist(), list(self.cov), self.chi2.tolist(), self.n_points.tolist(),
+                   self.n_rays.tolist(), self.fired.tolist(), self.n_timed.tolist(), ranged, strict=True)  # fmt: skip
+        return [Estimate(x, y, cov, method_name(n_p, n_r, rg), n_p + n_r, chi2, fired, timed)
+                for x, y, cov, chi2, n_p, n_r, fired, timed, rg in cols]  # fmt: skip
 
 
 def _sum(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -115,27 +158,33 @@ def _residuals(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: i
     r2 = np.where(pt, p2, b2)
     j1 = (np.where(pt, -l11, -(ry / rho2) / m.sigma), np.where(pt, -l21, (rx / rho2) / m.sigma))
     j2 = (np.where(pt, 0.0, (rx / rho) / m.r_sigma), np.where(pt, -l22, (ry / rho) / m.r_sigma))
-    r3, j3 = _timing(m, rx, ry, rho, len(ex))
+    r3, j3 = _timing(m, ex, ey)
     return r1, r2, r3, j1, j2, j3
 
 
-def _timing(m: MeasurementArrays, rx: np.ndarray, ry: np.ndarray, rho: np.ndarray, n: int):  # type: ignore[no-untyped-def]
+_SECONDS_PER_METRE = 1.0 / SPEED_OF_SOUND_M_S
+
+
+def _timing(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray):  # type: ignore[no-untyped-def]
     """Per timed row, the whitened residual of its implied firing time (arrival − distance / c) about its
     group's mean, and that residual's Jacobian: the unit vector from sensor to estimate over −c, centred
     likewise (the mean firing time moves with the position too)."""
-    k, g = m.timed, m.timed_group
-    if not len(k):
+    g, n = m.timed_group, len(ex)
+    if not len(g):
         empty = np.zeros(0)
         return empty, (empty, empty)
-    count = np.maximum(np.bincount(g, minlength=n), 1)
-    d = rho[k]
-    ux, uy = rx[k] / d, ry[k] / d
-    fired = m.arrival[k] - d / SPEED_OF_SOUND_M_S
-    scale = 1.0 / ARRIVAL_SIGMA_S
-    r3 = (fired - (_sum(g, fired, n) / count)[g]) * scale
-    jscale = -scale / SPEED_OF_SOUND_M_S
-    j3 = ((ux - (_sum(g, ux, n) / count)[g]) * jscale, (uy - (_sum(g, uy, n) / count)[g]) * jscale)
-    return r3, j3
+    per = m.per_timed(n)
+    rx, ry = ex[g] - m.timed_x, ey[g] - m.timed_y
+    d = np.sqrt(np.maximum(rx * rx + ry * ry, 1.0))
+    fired = m.timed_arrival - d * _SECONDS_PER_METRE
+    r3 = fired - (_sum(g, fired, n) * per)[g]
+    r3 *= 1.0 / ARRIVAL_SIGMA_S
+    jscale = -1.0 / (ARRIVAL_SIGMA_S * SPEED_OF_SOUND_M_S)
+    rx *= jscale / d  # the unit vector, scaled: the Jacobian before centring
+    ry *= jscale / d
+    rx -= (_sum(g, rx, n) * per)[g]
+    ry -= (_sum(g, ry, n) * per)[g]
+    return r3, (rx, ry)
 
 
 def _huber(r: np.ndarray) -> np.ndarray:
@@ -154,11 +203,12 @@ def _normal(m: MeasurementArrays, n: int, r1, r2, r3, j1, j2, j3):  # type: igno
     cost = _sum(m.group, w1 * r1 * r1 + w2 * r2 * r2, n)
     if len(r3):
         w3, (a3, b3), g = _huber(r3), j3, m.timed_group
-        h11 += _sum(g, w3 * a3**2, n)
-        h12 += _sum(g, w3 * a3 * b3, n)
-        h22 += _sum(g, w3 * b3**2, n)
-        g1 += _sum(g, w3 * a3 * r3, n)
-        g2 += _sum(g, w3 * b3 * r3, n)
+        wa, wb = w3 * a3, w3 * b3
+        h11 += _sum(g, wa * a3, n)
+        h12 += _sum(g, wa * b3, n)
+        h22 += _sum(g, wb * b3, n)
+        g1 += _sum(g, wa * r3, n)
+        g2 += _sum(g, wb * r3, n)
         cost += _sum(g, w3 * r3 * r3, n)
     return h11, h12, h22, g1, g2, cost
 
@@ -243,7 +293,11 @@ def _localize(m: MeasurementArrays, n: int, iterations: int) -> BatchEstimate:
         h22[ids] = np.where(better, n22, H22)
         g1[ids], g2[ids], cost[ids] = np.where(better, m1, G1), np.where(better, m2, G2), np.where(better, c2, C)
         lam[ids] = np.where(better, np.maximum(L / 10, 1e-9), L * 10)
-        active[ids] = on & ~(better & (np.hypot(sx, sy) < 0.01)) & (lam[ids] < 1e8)
+        # converged: an accepted step under a hundredth of the position's standard error (or under 1 cm);
+        # a fixed 1 cm kept well-determined groups iterating long after their answer stopped changing
+        det_h = np.maximum(H11 * H22 - H12 * H12, 1e-300)
+        tiny = np.maximum(1e-4 * (H11 + H22) / det_h, 1e-4)
+        active[ids] = on & ~(better & (sx * sx + sy * sy < tiny)) & (lam[ids] < 1e8)
         if not active.any():
             break
     det = h11 * h22 - h12 * h12
@@ -257,7 +311,16 @@ def _localize(m: MeasurementArrays, n: int, iterations: int) -> BatchEstimate:
     chi2 = _sum(m.group, r1 * r1 + r2 * r2, n) + _sum(m.timed_group, r3 * r3, n)
     n_points = np.bincount(m.group, weights=(m.kind == 0).astype(float), minlength=n).astype(int)
     n_rays = np.bincount(m.group, weights=(m.kind == 1).astype(float), minlength=n).astype(int)
-    return BatchEstimate(ex, ey, cov, chi2, n_points, n_rays, np.bincount(m.timed_group, minlength=n))
+    n_timed = np.bincount(m.timed_group, minlength=n)
+    return BatchEstimate(ex, ey, cov, chi2, n_points, n_rays, n_timed, _fired(m, ex, ey, n_timed))
+
+
+def _fired(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray, n_timed: np.ndarray) -> np.ndarray:
+    """Per group, the mean firing time its timed rows imply at (ex, ey); NaN where none is timed."""
+    k, g = m.timed, m.timed_group
+    d = np.hypot(ex[g] - m.x[k], ey[g] - m.y[k])
+    fired = _sum(g, m.arrival[k] - d / SPEED_OF_SOUND_M_S, len(n_timed)) / np.maximum(n_timed, 1)
+    return np.where(n_timed >= 1, fired, np.nan)
 
 
 def normalized_residuals_batch(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray) -> np.ndarray:

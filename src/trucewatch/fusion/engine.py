@@ -11,7 +11,6 @@ from scipy.stats import chi2
 from trucewatch.domain.enums import Aspect
 from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, refit_all
 from trucewatch.fusion.batch import MeasurementArrays, localize_batch, normalized_residuals_batch
-from trucewatch.fusion.localize import Estimate, method_name
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
@@ -117,7 +116,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             owner[k].outlier = True
         keep = np.array([k for k in range(len(ms)) if not owner[k].outlier], dtype=np.int64)
         est, worst = _solve(table.take(keep, table.group[keep]), len(ranged))
-    fits, worst_of = list(est.rows()), worst.tolist()
+    fits, worst_of = est.estimates(ranged), worst.tolist()
     clusters: list[Cluster] = []
     ambiguous: list[list[ObsView]] = []  # for the greedy step: built report by report, checked whole below
     for ci, comp in enumerate(comps):
@@ -129,9 +128,9 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             continue
         clean = not _conflict(comp) and all(worst_of[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
         if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
-            (xo, yo, *_), (xi, yi, *_) = fits[aspects[Aspect.ORIGIN]], fits[aspects[Aspect.IMPACT]]
+            o, i = fits[aspects[Aspect.ORIGIN]], fits[aspects[Aspect.IMPACT]]
             reach = max(v.reach for v in comp)
-            clean = bool(np.hypot(xo - xi, yo - yi) <= reach * 1.2)
+            clean = math.hypot(o.x - i.x, o.y - i.y) <= reach * 1.2
         if not clean:
             for v in comp:
                 v.outlier = False
@@ -140,9 +139,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
                     sources={v.report.source_id: v.t for v in comp},
                     reach=max(v.reach for v in comp))  # fmt: skip
-        for a, g in aspects.items():
-            x, y, cov, chi2_g, n_p, n_r = fits[g]
-            c.estimates[a] = Estimate(x, y, cov, method_name(n_p, n_r, ranged[g]), n_p + n_r, chi2_g)
+        c.estimates = {a: fits[g] for a, g in aspects.items()}
         clusters.append(c)
     assigned = greedy_all(ambiguous)
     checked = {id(c): len(c.members) for c in clusters}  # solved and found consistent above

@@ -12,7 +12,7 @@ from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import Aspect, ObservationType, WeaponClass
 from trucewatch.domain.results import Incident, LocationEstimate
 from trucewatch.fusion.associate import Cluster
-from trucewatch.fusion.localize import Estimate
+from trucewatch.fusion.batch import Estimate
 
 # When reports of one event disagree on type, the most specific one names the incident.
 TYPE_PRIORITY = [

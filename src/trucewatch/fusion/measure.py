@@ -12,6 +12,7 @@ import numpy as np
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import (
     DEFAULT_ASPECT,
+    SPEED_OF_SOUND_M_S,
     WEAPON_RANGE_M,
     Aspect,
     SourceKind,
@@ -119,6 +120,17 @@ def band_cov(theta: Any, sigma: Any, mid: Any, spread: Any) -> tuple[Any, Any, A
     s, c = np.sin(theta), np.cos(theta)
     along, across = spread**2, (mid * sigma) ** 2 + 1.0
     return along * s * s + across * c * c, (along - across) * s * c, along * c * c + across * s * s
+
+
+def firing_gap(arrival_a: Any, s_a: Any, sigma_a: Any, arrival_b: Any, s_b: Any, sigma_b: Any, sin_ab: Any
+               ) -> tuple[Any, Any]:  # fmt: skip
+    """Two timed bearings that cross s_a and s_b metres from their sensors, at an angle whose sine is
+    sin_ab: how far apart the firing times their arrivals imply there are, and that gap's variance (both
+    arrivals' errors, and the crossing's error along each ray — the other ray's error across, over the
+    sine). Floats or arrays alike (the partition's gate and the greedy step's)."""
+    gap = (arrival_a - s_a / SPEED_OF_SOUND_M_S) - (arrival_b - s_b / SPEED_OF_SOUND_M_S)
+    along = np.hypot(s_a * sigma_a, s_b * sigma_b) / np.abs(sin_ab)
+    return gap, 2 * ARRIVAL_SIGMA_S**2 + 2 * (along / SPEED_OF_SOUND_M_S) ** 2
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
-from trucewatch.fusion.measure import ObsView, band_cov
+from trucewatch.fusion.measure import ObsView, band_cov, firing_gap
 from trucewatch.fusion.table import ASPECT_CODE
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
@@ -45,6 +45,7 @@ class _Cols:
         self.px, self.py = np.zeros(n), np.zeros(n)
         self.c00, self.c01, self.c11 = np.zeros(n), np.zeros(n), np.zeros(n)  # covariance of the point
         self.ox, self.oy, self.theta, self.sigma, self.rhi = (np.zeros(n) for _ in range(5))
+        self.arrival = np.full(n, np.nan)
         first = [v.measurements[0] for v in views]
         pts = [(k, m.point) for k, m in enumerate(first) if m.point is not None]
         rays = [(k, m.ray) for k, m in enumerate(first) if m.ray is not None]
@@ -57,10 +58,12 @@ class _Cols:
             self.c00[at], self.c01[at], self.c11[at] = vals[:, 2], vals[:, 3], vals[:, 5]
         if rays:
             at = np.fromiter((k for k, _ in rays), dtype=np.int64, count=len(rays))
-            fields = ((r.ox, r.oy, r.theta, r.sigma, r.r_hi, r.r_mid, r.r_sigma, r.ranged) for _, r in rays)
-            cols = np.fromiter(chain.from_iterable(fields), dtype=float, count=8 * len(rays)).reshape(-1, 8)
-            ox, oy, theta, sigma, rhi, mid, r_sigma, ranged = cols.T
+            fields = ((r.ox, r.oy, r.theta, r.sigma, r.r_hi, r.r_mid, r.r_sigma, r.ranged, first[k].arrival)
+                      for k, r in rays)  # fmt: skip
+            cols = np.fromiter(chain.from_iterable(fields), dtype=float, count=9 * len(rays)).reshape(-1, 9)
+            ox, oy, theta, sigma, rhi, mid, r_sigma, ranged, arrival = cols.T
             self.ox[at], self.oy[at], self.theta[at], self.sigma[at], self.rhi[at] = ox, oy, theta, sigma, rhi
+            self.arrival[at] = arrival
             # each ray as a rough point (`Ray.as_point`): mid range, the band along the ray, the angle across
             self.has_point[at] = ranged.astype(bool)
             self.px[at], self.py[at] = ox + mid * np.sin(theta), oy + mid * np.cos(theta)
@@ -115,7 +118,8 @@ def _bearing_meets_point(c: _Cols, ray: np.ndarray, pt: np.ndarray) -> np.ndarra
 
 
 def _bearings_cross(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Two bare bearings: they must cross in front of both, within reach."""
+    """Two bare bearings: they must cross in front of both, within reach; two timed ones where the firing
+    times their arrivals imply agree (the crossing's error along each ray counted)."""
     ua0, ua1 = np.sin(c.theta[i]), np.cos(c.theta[i])
     ub0, ub1 = np.sin(c.theta[j]), np.cos(c.theta[j])
     den = ua0 * (-ub1) - ua1 * (-ub0)
@@ -124,7 +128,13 @@ def _bearings_cross(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     den = np.where(den_ok, den, 1.0)
     s = (bx * (-ub1) - by * (-ub0)) / den
     u = (ua0 * by - ua1 * bx) / den
-    return den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
+    ok = den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
+    timed = np.flatnonzero(ok & ~np.isnan(c.arrival[i]) & ~np.isnan(c.arrival[j]))
+    if len(timed):
+        ti, tj = i[timed], j[timed]
+        gap, var = firing_gap(c.arrival[ti], s[timed], c.sigma[ti], c.arrival[tj], u[timed], c.sigma[tj], den[timed])
+        ok[timed] = gap * gap <= GATE_1D * var
+    return ok
 
 
 def _ends_within_reach(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
