@@ -21,7 +21,7 @@ import numpy as np
 
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType
 from trucewatch.fusion.batch import Estimate
-from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, firing_gap
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, firing_gap, joint_reach
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
 CHI2_1D = 10.83  # 99.9 % for one
@@ -40,7 +40,8 @@ class Cluster:
     family: str = ""
     sources: dict[str, float] = field(default_factory=dict)  # source id -> time reported
     estimates: dict[Aspect, Estimate | None] = field(default_factory=dict)
-    reach: float = 0.0
+    reach: float = 0.0  # how far apart its ends may be (`joint_reach` over its members)
+    weapon_known: bool = False  # a member names the weapon
 
     def measurements(self, aspect: Aspect) -> list[Measurement]:
         return [m for v in self.members if not v.outlier for m in v.measurements if m.aspect == aspect]
@@ -51,7 +52,8 @@ class Cluster:
         self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
         self.family = v.family
         self.sources[v.report.source_id] = v.t
-        self.reach = max(self.reach, v.reach)
+        self.reach = joint_reach(self.reach, self.weapon_known, v.reach, v.weapon_known)
+        self.weapon_known |= v.weapon_known
 
 
 def _point_cost(m: Measurement, est: Estimate) -> float:
@@ -127,13 +129,27 @@ def _time_cost(m: Measurement, est: Estimate) -> float:
     return k if k <= CHI2_1D else math.inf
 
 
+def _when(c: Cluster) -> tuple[float, float]:
+    """When the cluster's event happened, as far as its reports say: the span of their times, narrowed, when
+    its sound arrivals date the launch, to that moment (give or take three of its standard errors, which
+    include the position's: a launch located only roughly is dated only roughly). Arrivals come up to a
+    minute after the launch; a report of the event is timed against the launch."""
+    origin = c.estimates.get(Aspect.ORIGIN)
+    if origin is None or math.isnan(origin.fired):
+        return c.t_min, c.t_max
+    (caa, _), (_, cbb) = origin.cov.tolist()
+    spread = 3 * math.sqrt(ARRIVAL_SIGMA_S**2 + (caa + cbb) / SPEED_OF_SOUND_M_S**2)
+    return min(c.t_min, origin.fired - spread), min(c.t_max, origin.fired + spread)
+
+
 def cost(v: ObsView, c: Cluster) -> float:
     """Cost of adding v to c; math.inf outside the gate."""
     if v.family != c.family:
         return math.inf
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
-    dt = max(c.t_min - v.t, v.t - c.t_max, 0.0)
-    if v.report.type in AFTERMATH_TYPES and v.t > c.t_max:
+    lo, hi = _when(c)
+    dt = max(lo - v.t, v.t - hi, 0.0)
+    if v.report.type in AFTERMATH_TYPES and v.t > hi:
         dt = max(0.0, dt - AFTERMATH_LAG_S)  # a crater documented hours later still belongs
     if dt > window:
         return math.inf
@@ -159,7 +175,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                 p = m.rough()
                 dist = math.hypot(p.x - other.x, p.y - other.y)
                 slack = 3 * math.sqrt(max(_trace(p.cov), 0.0) + max(_trace(other.cov), 0.0))
-                if dist <= max(c.reach, v.reach) + min(slack, 20_000):
+                if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, 20_000):
                     best = min(best, CROSS_ASPECT_COST)
     if best == math.inf:
         return best

@@ -44,6 +44,7 @@ class MeasurementArrays:
     r_mid: np.ndarray
     r_sigma: np.ndarray
     arrival: np.ndarray  # when the sound arrived (s), NaN where the row is not timed
+    r_hi: np.ndarray  # how far the ray's sensor can sense (infinite for a point)
     # the timed rows, gathered once (the solver reads them every iteration): their indices, groups,
     # sensors and arrival times, and per group one over how many are timed
     timed: np.ndarray = field(init=False, repr=False)
@@ -71,7 +72,7 @@ class MeasurementArrays:
         """These rows, with the groups given."""
         return MeasurementArrays(group, self.kind[rows], self.x[rows], self.y[rows], self.iaa[rows],
                                  self.iab[rows], self.icc[rows], self.theta[rows], self.sigma[rows],
-                                 self.r_mid[rows], self.r_sigma[rows], self.arrival[rows])  # fmt: skip
+                                 self.r_mid[rows], self.r_sigma[rows], self.arrival[rows], self.r_hi[rows])  # fmt: skip
 
 
 @dataclass(slots=True)

@@ -8,10 +8,10 @@ import math
 import numpy as np
 from scipy.stats import chi2
 
-from trucewatch.domain.enums import Aspect
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, refit_all
-from trucewatch.fusion.batch import MeasurementArrays, localize_batch, normalized_residuals_batch
-from trucewatch.fusion.measure import Measurement, ObsView
+from trucewatch.fusion.batch import BatchEstimate, MeasurementArrays, localize_batch, normalized_residuals_batch
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
 
@@ -77,12 +77,37 @@ def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[i
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
     ok = (fit.chi2 <= _chi2_limit(fit.dof)) & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
+    ok &= ~_elsewhere(table, members, fit)
     explained = np.flatnonzero(ok)
     # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
     best = explained[np.lexsort((explained, fit.chi2[explained], g_of[explained]))]
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = g_of[best[1:]] != g_of[best[:-1]]
     return [int(i) for i in members[best[keep]]]
+
+
+def _reach(comp: list[ObsView]) -> float:
+    """How far apart the ends of the event these reports describe may be: the longest reach of the weapons
+    they name, or the unknown class's where none names one."""
+    named = [v.reach for v in comp if v.weapon_known]
+    return max(named) if named else max(v.reach for v in comp)
+
+
+def _elsewhere(table: MeasurementArrays, rows: np.ndarray, fit: BatchEstimate) -> np.ndarray:
+    """Per row left out, whether what it says besides its bearing places it at another event than the one
+    the others locate (`fit`, one group per row): its sensor could not have sensed that position (beyond
+    its reach), or the sound it heard was fired at another moment (its arrival time against the others').
+    Such a report is not a wild bearing of this event, and the group is no single event with one wild
+    report."""
+    dx, dy = fit.x - table.x[rows], fit.y - table.y[rows]
+    rho = np.maximum(np.hypot(dx, dy), 1.0)
+    beyond = (table.kind[rows] == 1) & (rho > table.r_hi[rows] * 1.1)
+    gap = table.arrival[rows] - rho / SPEED_OF_SOUND_M_S - fit.fired  # NaN unless both are timed
+    ux, uy = dx / rho, dy / rho
+    toward = ux * ux * fit.cov[:, 0, 0] + 2 * ux * uy * fit.cov[:, 0, 1] + uy * uy * fit.cov[:, 1, 1]
+    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / np.maximum(fit.n_timed, 1)) + toward / SPEED_OF_SOUND_M_S**2
+    other_time = np.nan_to_num(gap * gap) > OUTLIER_SIGMAS**2 * var
+    return beyond | other_time
 
 
 def cluster(views: list[ObsView]) -> list[Cluster]:
@@ -129,16 +154,15 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         clean = not _conflict(comp) and all(worst_of[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
         if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
             o, i = fits[aspects[Aspect.ORIGIN]], fits[aspects[Aspect.IMPACT]]
-            reach = max(v.reach for v in comp)
-            clean = math.hypot(o.x - i.x, o.y - i.y) <= reach * 1.2
+            clean = math.hypot(o.x - i.x, o.y - i.y) <= _reach(comp) * 1.2
         if not clean:
             for v in comp:
                 v.outlier = False
             ambiguous.append(comp)
             continue
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
-                    sources={v.report.source_id: v.t for v in comp},
-                    reach=max(v.reach for v in comp))  # fmt: skip
+                    sources={v.report.source_id: v.t for v in comp}, reach=_reach(comp),
+                    weapon_known=any(v.weapon_known for v in comp))  # fmt: skip
         c.estimates = {a: fits[g] for a, g in aspects.items()}
         clusters.append(c)
     assigned = greedy_all(ambiguous)

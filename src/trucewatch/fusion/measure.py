@@ -122,6 +122,19 @@ def band_cov(theta: Any, sigma: Any, mid: Any, spread: Any) -> tuple[Any, Any, A
     return along * s * s + across * c * c, (along - across) * s * c, along * c * c + across * s * s
 
 
+def joint_reach(reach_a: Any, known_a: Any, reach_b: Any, known_b: Any) -> Any:
+    """How far apart the two ends of one event may be, from what two reports (or groups of them) say of its
+    weapon: the longer reach where both name one, the named one's where only one does (leaving the weapon
+    unnamed is no evidence that it reaches far), the unknown class's where neither does. Floats or arrays
+    alike (the partition's gate, the greedy step's and the clusters')."""
+    if isinstance(known_a, bool) and isinstance(known_b, bool):  # one pair: plain Python (called per report)
+        if known_a == known_b:
+            return max(reach_a, reach_b)
+        return reach_a if known_a else reach_b
+    longer = np.maximum(reach_a, reach_b)
+    return np.where(known_a & known_b, longer, np.where(known_a, reach_a, np.where(known_b, reach_b, longer)))
+
+
 def firing_gap(arrival_a: Any, s_a: Any, sigma_a: Any, arrival_b: Any, s_b: Any, sigma_b: Any, sin_ab: Any
                ) -> tuple[Any, Any]:  # fmt: skip
     """Two timed bearings that cross s_a and s_b metres from their sensors, at an angle whose sine is
@@ -147,18 +160,18 @@ class Measurement:
 
     def row(self) -> tuple[float, ...]:
         """The measurement as one row of the batched solver's table: kind (0 point, 1 ray), x, y, the
-        point's inverse covariance (a, b, c), then the ray's bearing, sigma, range middle and spread, and the
-        sound's arrival time (NaN when not timed)."""
+        point's inverse covariance (a, b, c), then the ray's bearing, sigma, range middle and spread, the
+        sound's arrival time (NaN when not timed) and the ray's reach (infinite for a point)."""
         if self._row is None:
             if self.point is not None:
                 p = self.point
                 a, b, c = float(p.cov[0, 0]), float(p.cov[0, 1]), float(p.cov[1, 1])
                 det = a * c - b * b
-                self._row = (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0, math.nan)
+                self._row = (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0, math.nan, math.inf)
             else:
                 r = self.ray
                 assert r is not None
-                self._row = (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma, self.arrival)
+                self._row = (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma, self.arrival, r.r_hi)
         return self._row
 
     def rough(self) -> Point:
@@ -182,6 +195,7 @@ class ObsView:
     coarse: bool
     measurements: list[Measurement] = field(default_factory=list)
     reach: float = WEAPON_RANGE_M[WeaponClass.UNKNOWN]  # how far its weapon fires (m)
+    weapon_known: bool = False  # the report names the weapon (else `reach` is the unknown class's)
     outlier: bool = False  # joined by time alone; kept as evidence, left out of the position estimate
 
     @property
@@ -259,6 +273,7 @@ def _prepare(
     sigma = np.where(~np.isnan(prec), prec,
                      np.where((geo > 0) | (~stated & named), _GEO_SIGMA[geo], _POSITION_SIGMA[sk]))  # fmt: skip
     reach = _REACH[wc]
+    weapon_known = wc != WEAPON_CLASSES.index(WeaponClass.UNKNOWN)
     fire = f["fire_bearing"]
     theta_fire = np.radians(fire) + gamma_pt
     has_ray = ~np.isnan(f["bearing"]) & has_obs
@@ -278,14 +293,14 @@ def _prepare(
 
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
     L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
-                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, timed)]  # fmt: skip
+                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, timed, weapon_known)]  # fmt: skip
     t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_ = L[:11]
-    ox_, oy_, theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, timed_ = L[11:]
+    ox_, oy_, theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, timed_, known_ = L[11:]
     views = []
     for i, r in enumerate(reports):
         k = offset + i
         a = ASPECTS[aspect_[i]] if aspect_[i] != NO_ASPECT else DEFAULT_ASPECT.get(r.type, Aspect.SITE)
-        v = ObsView(k, r, t[i], tau_[i], r.type.family, coarse_[i], reach=reach_[i])
+        v = ObsView(k, r, t[i], tau_[i], r.type.family, coarse_[i], reach=reach_[i], weapon_known=known_[i])
         if has_pt_[i]:
             v.measurements.append(Measurement(k, a, point=Point(x_[i], y_[i], _iso_cov(sigma_[i]))))
             if fire_[i] == fire_[i]:  # not NaN: the crater's direction of fire, a ray back toward the origin

@@ -10,7 +10,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
-from trucewatch.fusion.measure import ObsView, band_cov, firing_gap
+from trucewatch.fusion.measure import ObsView, band_cov, firing_gap, joint_reach
 from trucewatch.fusion.table import ASPECT_CODE
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
@@ -36,10 +36,10 @@ class _Cols:
         n = len(views)
         # one pass over the views for the scalar columns (a pass per column costs more than the reads)
         per_view = ((v.t, v.tau, FAMILY_WINDOW_S.get(v.family, 600.0), v.report.type in AFTERMATH_TYPES, v.reach,
-                     ASPECT_CODE[v.measurements[0].aspect]) for v in views)  # fmt: skip
-        scalars = np.fromiter(chain.from_iterable(per_view), dtype=float, count=6 * n).reshape(n, 6)
-        self.t, self.tau, self.window, after, self.reach, aspect = (np.ascontiguousarray(a) for a in scalars.T)
-        self.after, self.aspect = after.astype(bool), aspect.astype(np.int8)
+                     v.weapon_known, ASPECT_CODE[v.measurements[0].aspect]) for v in views)  # fmt: skip
+        scalars = np.fromiter(chain.from_iterable(per_view), dtype=float, count=7 * n).reshape(n, 7)
+        self.t, self.tau, self.window, after, self.reach, known, aspect = (np.ascontiguousarray(a) for a in scalars.T)
+        self.after, self.known, self.aspect = after.astype(bool), known.astype(bool), aspect.astype(np.int8)
         self.source = np.fromiter((hash(v.report.source_id) for v in views), dtype=np.int64, count=n)
         self.has_point = np.zeros(n, dtype=bool)
         self.px, self.py = np.zeros(n), np.zeros(n)
@@ -141,7 +141,7 @@ def _ends_within_reach(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The two ends of one fire event: within the weapon's reach of each other."""
     dist = np.hypot(c.px[i] - c.px[j], c.py[i] - c.py[j])
     slack = 3 * np.sqrt((c.c00[i] + c.c11[i] + c.c00[j] + c.c11[j]).clip(0))
-    return dist <= np.maximum(c.reach[i], c.reach[j]) + np.minimum(slack, 20_000)
+    return dist <= joint_reach(c.reach[i], c.known[i], c.reach[j], c.known[j]) + np.minimum(slack, 20_000)
 
 
 def components(views: list[ObsView]) -> list[list[ObsView]]:

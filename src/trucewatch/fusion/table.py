@@ -17,7 +17,7 @@ def arrays(measurements: list[Measurement], groups: list[int]) -> MeasurementArr
     """Measurement objects into arrays, each tagged with its group number (one row per measurement,
     each row computed once per measurement and kept)."""
     n = len(measurements)
-    rows = np.fromiter(chain.from_iterable(m.row() for m in measurements), dtype=float, count=11 * n).reshape(n, 11)
-    kind, x, y, iaa, iab, icc, theta, sigma, r_mid, r_sigma, arrival = rows.T
+    rows = np.fromiter(chain.from_iterable(m.row() for m in measurements), dtype=float, count=12 * n).reshape(n, 12)
+    kind, x, y, iaa, iab, icc, theta, sigma, r_mid, r_sigma, arrival, r_hi = rows.T
     return MeasurementArrays(np.asarray(groups, dtype=np.int64), kind.astype(np.int8), x, y, iaa, iab, icc, theta,
-                             sigma, r_mid, r_sigma, arrival)  # fmt: skip
+                             sigma, r_mid, r_sigma, arrival, r_hi)  # fmt: skip
