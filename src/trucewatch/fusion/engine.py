@@ -45,45 +45,58 @@ def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
     return est, worst
 
 
-def _wild_reports(table: MeasurementArrays, worst: np.ndarray, n: int) -> list[int]:
+SEARCH_ALL_UP_TO = 6  # groups of up to this many reports try leaving out each
+SEARCH_WORST = 3  # larger ones, the reports their joint fit explains worst
+
+
+def _wild_reports(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarray, n: int) -> list[int]:
     """The one wild measurement of each group no single position explains, found by leaving each out in turn.
 
     A wild bearing drags a joint fit towards itself, so the fit's residuals do not reliably single it out;
     refitting without each member does: the group is explained once the wild one is gone, and only then.
     What is left must still be able to disagree: four or more measurements (three rays always meet in
     pairs), or three bearings that are all timed (two rays and the difference of their arrival times over-
-    determine a position). Where leaving out any of several reports explains the rest, the likeliest
-    explanation (least χ²) is taken; where none does, the group is left to the greedy assignment. All
-    variants of all groups are built with index arithmetic and solved in one batch.
+    determine a position). In a large group one wild report cannot drag the robust joint fit (`est`) far,
+    so only the few it explains worst are tried. Where leaving out any of several reports explains the
+    rest, the likeliest explanation (least χ²) is taken; where none does, the group is left to the greedy
+    assignment. All variants of all groups are built with index arithmetic and solved in one batch.
     """
     group = table.group
     sizes = np.bincount(group, minlength=n)
     timed = np.bincount(table.timed_group, minlength=n)
     dirty = (worst > OUTLIER_SIGMAS) & ((sizes >= 4) | ((sizes == 3) & (timed == 3)))
-    members = np.flatnonzero(dirty[group])  # measurement indices, in order
-    if not len(members):
+    rows = np.flatnonzero(dirty[group])  # measurement indices, in order
+    if not len(rows):
         return []
-    members = members[np.argsort(group[members], kind="stable")]  # by group, each group's in order
-    g_of = group[members]
-    k = sizes[g_of]  # each variant (one per member, leaving it out) is evaluated on all k of its group
-    first = np.searchsorted(g_of, g_of)  # position of each group's first member
-    variant = np.repeat(np.arange(len(members)), k)
-    slot = first[variant] + np.arange(len(variant)) - np.repeat(np.cumsum(k) - k, k)
-    is_out = slot == variant  # the evaluated member is the one this variant leaves out
-    fit = localize_batch(table.take(members[slot[~is_out]], variant[~is_out]), len(members))
-    whole = table.take(members[slot], variant)
+    rows = rows[np.argsort(group[rows], kind="stable")]  # by group, each group's in order
+    g_rows = group[rows]
+    start = np.searchsorted(g_rows, g_rows)  # per row, where its group's rows begin
+    # which to leave out: every member of a small group; of a large one (where one wild report cannot drag
+    # the robust joint fit far), the few the joint fit explains worst
+    res = normalized_residuals_batch(table.take(rows, g_rows), est.x, est.y)
+    by_res = np.lexsort((-res, g_rows))
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[by_res] = np.arange(len(rows)) - start[by_res]
+    out = np.flatnonzero((sizes[g_rows] <= SEARCH_ALL_UP_TO) | (rank < SEARCH_WORST))  # positions in `rows`
+    g_of = g_rows[out]
+    k = sizes[g_of]  # each variant (one per report left out) is evaluated on all k of its group
+    variant = np.repeat(np.arange(len(out)), k)
+    slot = start[out][variant] + np.arange(len(variant)) - np.repeat(np.cumsum(k) - k, k)
+    is_out = slot == out[variant]  # the evaluated report is the one this variant leaves out
+    fit = localize_batch(table.take(rows[slot[~is_out]], variant[~is_out]), len(out))
+    whole = table.take(rows[slot], variant)
     res = normalized_residuals_batch(whole, fit.x, fit.y)
-    others = np.zeros(len(members))
+    others = np.zeros(len(out))
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
     ok = (fit.chi2 <= _chi2_limit(fit.dof)) & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
-    ok &= ~_elsewhere(table, members, fit)
+    ok &= ~_elsewhere(table, rows[out], fit)
     explained = np.flatnonzero(ok)
     # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
     best = explained[np.lexsort((explained, fit.chi2[explained], g_of[explained]))]
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = g_of[best[1:]] != g_of[best[:-1]]
-    return [int(i) for i in members[best[keep]]]
+    return [int(i) for i in rows[out[best[keep]]]]
 
 
 def _reach(comp: list[ObsView]) -> float:
@@ -135,7 +148,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
     table = arrays(ms, groups)
     est, worst = _solve(table, len(ranged))
     # a single wild report in an otherwise consistent group is an outlier, not a reason to give up
-    wild = _wild_reports(table, worst, len(ranged))
+    wild = _wild_reports(table, est, worst, len(ranged))
     if wild:
         for k in wild:
             owner[k].outlier = True
@@ -198,7 +211,7 @@ def _drop_wild(clusters: list[Cluster]) -> None:
     table = arrays(ms, groups)
     est, worst = _solve(table, len(slot_of))
     changed: dict[int, Cluster] = {}
-    for k in _wild_reports(table, worst, len(slot_of)):
+    for k in _wild_reports(table, est, worst, len(slot_of)):
         c = slot_of[groups[k]]
         if id(c) not in changed:  # one outlier per cluster, as everywhere else
             owner[k].outlier = True
