@@ -135,10 +135,9 @@ def _when(c: Cluster) -> tuple[float, float]:
     include the position's: a launch located only roughly is dated only roughly). Arrivals come up to a
     minute after the launch; a report of the event is timed against the launch."""
     origin = c.estimates.get(Aspect.ORIGIN)
-    if origin is None or math.isnan(origin.fired):
+    if origin is None or origin.fired != origin.fired:  # none, or not dated (NaN)
         return c.t_min, c.t_max
-    (caa, _), (_, cbb) = origin.cov.tolist()
-    spread = 3 * math.sqrt(ARRIVAL_SIGMA_S**2 + (caa + cbb) / SPEED_OF_SOUND_M_S**2)
+    spread = 3 * origin.fired_sigma
     return min(c.t_min, origin.fired - spread), min(c.t_max, origin.fired + spread)
 
 
@@ -147,6 +146,8 @@ def cost(v: ObsView, c: Cluster) -> float:
     if v.family != c.family:
         return math.inf
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
+    if v.t - c.t_max > window and v.report.type not in AFTERMATH_TYPES:
+        return math.inf  # too late even for the span of the cluster's reports (the launch is no later)
     lo, hi = _when(c)
     dt = max(lo - v.t, v.t - hi, 0.0)
     if v.report.type in AFTERMATH_TYPES and v.t > hi:

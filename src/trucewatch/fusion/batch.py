@@ -89,6 +89,7 @@ class Estimate:
     chi2: float
     fired: float = math.nan
     timed: int = 0
+    fired_sigma: float = math.nan  # a bound on the firing time's standard error: the times' and the position's
 
 
 def method_name(points: int, rays: int, ranged: bool) -> str:
@@ -123,10 +124,12 @@ class BatchEstimate:
         ray's method). Built column by column: indexing numpy arrays per group costs more than the values
         are worth. The covariances are read-only views of this batch's."""
         self.cov.flags.writeable = False
+        fired_sigma = np.sqrt(ARRIVAL_SIGMA_S**2 + (self.cov[:, 0, 0] + self.cov[:, 1, 1]) / SPEED_OF_SOUND_M_S**2)
         cols = zip(self.x.tolist(), self.y.tolist(), list(self.cov), self.chi2.tolist(), self.n_points.tolist(),
-                   self.n_rays.tolist(), self.fired.tolist(), self.n_timed.tolist(), ranged, strict=True)  # fmt: skip
-        return [Estimate(x, y, cov, method_name(n_p, n_r, rg), n_p + n_r, chi2, fired, timed)
-                for x, y, cov, chi2, n_p, n_r, fired, timed, rg in cols]  # fmt: skip
+                   self.n_rays.tolist(), self.fired.tolist(), self.n_timed.tolist(), fired_sigma.tolist(), ranged,
+                   strict=True)  # fmt: skip
+        return [Estimate(x, y, cov, method_name(n_p, n_r, rg), n_p + n_r, chi2, fired, timed, fs)
+                for x, y, cov, chi2, n_p, n_r, fired, timed, fs, rg in cols]  # fmt: skip
 
 
 def _sum(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
