@@ -279,6 +279,28 @@ def test_arrival_times_locate_and_their_information_is_stated() -> None:
     assert 0.90 <= inside / 300 <= 0.99
 
 
+def test_a_report_out_of_its_sensors_reach_or_hearing_another_launch_is_elsewhere() -> None:
+    """What a report says besides its bearing can place it at another event: its sensor could not have
+    sensed the position, or its arrival time implies another moment of firing. Such a report is no wild
+    bearing of the group (the wild-report search and split merges both ask)."""
+    from trucewatch.fusion.batch import elsewhere, localize_batch
+    from trucewatch.fusion.table import arrays
+
+    target = (1000.0, 2000.0)
+    good = _timed(_circle_rays(target, 4, 2.0, [0.2, -0.4, 0.1, 0.3]), target)
+    fit = localize_batch(arrays(good, [0] * 4), 1)
+    near = Measurement(
+        0, "origin", ray=Ray(target[0] - 8000.0, target[1], math.radians(120.0), math.radians(1.0), 50, 20_000, False)
+    )  # type: ignore[arg-type]  # a wild bearing, in reach
+    far = Measurement(
+        0, "origin", ray=Ray(target[0] - 30_000.0, target[1], math.radians(90.0), math.radians(1.0), 50, 20_000, False)
+    )  # type: ignore[arg-type]  # 30 km away, sees 20 km
+    late = _timed(_circle_rays(target, 1, 2.0, [15.0]), target, fired=520.0)[0]  # heard a launch 20 s later
+    ontime = _timed(_circle_rays(target, 1, 2.0, [15.0]), target)[0]  # a wild bearing of this launch
+    table = arrays([near, far, late, ontime], [0] * 4)
+    assert elsewhere(table, np.arange(4), fit, np.zeros(4, dtype=np.int64)).tolist() == [False, True, True, False]
+
+
 def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import gc
 

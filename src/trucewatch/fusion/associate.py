@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType
-from trucewatch.fusion.batch import Estimate
+from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate
 from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, firing_gap, joint_reach
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
@@ -30,6 +30,7 @@ FAMILY_WINDOW_S = {"fire": 60.0, "flare": 60.0, "weapon": 3600.0, "movement": 36
 # Reports of an event's aftermath (a crater, damage, harm) are made after it: how long after they may be.
 AFTERMATH_TYPES = {ObservationType.IMPACT, ObservationType.PROTECTED_SITE_DAMAGE, ObservationType.CIVILIAN_HARM}
 AFTERMATH_LAG_S = 6 * 3600.0
+VAGUE_TAU_S = 120.0  # reports vaguer in time than this (complaints, open sources) say little of when
 
 
 @dataclass(slots=True)
@@ -227,9 +228,6 @@ def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
     return [c for w in walks for c in w.done + w.open]
 
 
-VAGUE_TAU_S = 120.0
-
-
 def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     """A lone vague or late report (a complaint, a crater documented hours later) joins the cheapest
     cluster its own gates admit, as greedy association would have let it. Clusters of another family or
@@ -328,9 +326,6 @@ def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> 
     return fits[0] if len(fits) == 1 else None
 
 
-OUTLIER_SIGMAS = 4.0
-
-
 def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
     """Merge clusters of one event that greedy association split (typically when a wild bearing came
     first and paired with a good one): two clusters of a family, coinciding in time, merge when one
@@ -370,6 +365,7 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[i
                 break
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
+
             if min(len(a.members), len(b.members)) > 3:
                 continue  # splits leave a small fragment; two full clusters are two events
             if set(a.sources) & set(b.sources):
@@ -384,7 +380,7 @@ def _merge_verdicts(pairs: list[tuple[Cluster, Cluster]]) -> list[ObsView | None
 
     Each aspect both clusters located is solved jointly (all pairs in one batched solve): the merge holds
     when one position explains all those reports but at most one, with three or more left."""
-    from trucewatch.fusion.batch import localize_batch, normalized_residuals_batch
+    from trucewatch.fusion.batch import elsewhere, localize_batch, normalized_residuals_batch
     from trucewatch.fusion.table import arrays
 
     ms: list[Measurement] = []
@@ -408,6 +404,9 @@ def _merge_verdicts(pairs: list[tuple[Cluster, Cluster]]) -> list[ObsView | None
     table = arrays(ms, groups)
     est = localize_batch(table, len(slots))
     res = normalized_residuals_batch(table, est.x, est.y)
+    # a report that disagrees because its sensor could not have sensed the joint position, or heard another
+    # launch, is no outlier of one event: the two clusters are two events
+    res[elsewhere(table, np.arange(len(table)), est, table.group)] = np.inf
     pos = 0
     for g, (p, owners) in enumerate(slots):
         r = res[pos : pos + len(owners)]
@@ -419,7 +418,8 @@ def _merge_verdicts(pairs: list[tuple[Cluster, Cluster]]) -> list[ObsView | None
             verdict[p] = False  # a lone bare bearing explains anything along it
             continue
         bad = [v for v, x in zip(owners, r, strict=True) if x > OUTLIER_SIGMAS]
-        if len(bad) > 1 or len(owners) - len(bad) < 3 or (bad and verdict[p] is not None and verdict[p] is not bad[0]):
+        if (len(bad) > 1 or len(owners) - len(bad) < 3 or (bad and verdict[p] is not None and verdict[p] is not bad[0])
+                or any(x == np.inf for x in r)):  # fmt: skip
             verdict[p] = False
         elif bad:
             verdict[p] = bad[0]

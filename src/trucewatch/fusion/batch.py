@@ -26,6 +26,7 @@ from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
 from trucewatch.fusion.measure import ARRIVAL_SIGMA_S
 
 HUBER_K = 2.5  # residuals beyond this many sigmas count linearly, not quadratically
+OUTLIER_SIGMAS = 4.0  # a measurement this many sigmas from its group's estimate does not fit it
 
 
 @dataclass
@@ -333,3 +334,21 @@ def normalized_residuals_batch(m: MeasurementArrays, ex: np.ndarray, ey: np.ndar
     out = np.maximum(np.abs(r1), np.abs(r2))
     out[m.timed] = np.maximum(out[m.timed], np.abs(r3))
     return out
+
+
+def elsewhere(table: MeasurementArrays, rows: np.ndarray, est: BatchEstimate, of: np.ndarray) -> np.ndarray:
+    """Per row, whether what its report says besides its bearing places it at another event than the one
+    estimate `of[k]` (an index into `est`) locates: its sensor could not have sensed that position (beyond
+    its reach), or the sound it heard was fired at another moment (its arrival time against the group's
+    firing time, over `OUTLIER_SIGMAS` of their combined error). Such a report is no wild bearing of that
+    event: whatever disagrees with a group for these reasons belongs to another one."""
+    dx, dy = est.x[of] - table.x[rows], est.y[of] - table.y[rows]
+    rho = np.maximum(np.hypot(dx, dy), 1.0)
+    beyond = (table.kind[rows] == 1) & (rho > table.r_hi[rows] * 1.1)
+    gap = table.arrival[rows] - rho / SPEED_OF_SOUND_M_S - est.fired[of]  # NaN unless both are timed
+    ux, uy = dx / rho, dy / rho
+    cov = est.cov[of]
+    toward = ux * ux * cov[:, 0, 0] + 2 * ux * uy * cov[:, 0, 1] + uy * uy * cov[:, 1, 1]
+    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / np.maximum(est.n_timed[of], 1)) + toward / SPEED_OF_SOUND_M_S**2
+    other_time = np.nan_to_num(gap * gap) > OUTLIER_SIGMAS**2 * var
+    return beyond | other_time

@@ -8,10 +8,17 @@ import math
 import numpy as np
 from scipy.stats import chi2
 
-from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
-from trucewatch.fusion.associate import OUTLIER_SIGMAS, Cluster, finish, greedy_all, refit_all
-from trucewatch.fusion.batch import BatchEstimate, MeasurementArrays, localize_batch, normalized_residuals_batch
-from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView
+from trucewatch.domain.enums import Aspect
+from trucewatch.fusion.associate import Cluster, finish, greedy_all, refit_all
+from trucewatch.fusion.batch import (
+    OUTLIER_SIGMAS,
+    BatchEstimate,
+    MeasurementArrays,
+    elsewhere,
+    localize_batch,
+    normalized_residuals_batch,
+)
+from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
 
@@ -90,7 +97,7 @@ def _wild_reports(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarra
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
     ok = (fit.chi2 <= _chi2_limit(fit.dof)) & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
-    ok &= ~_elsewhere(table, rows[out], fit)
+    ok &= ~elsewhere(table, rows[out], fit, np.arange(len(out)))
     explained = np.flatnonzero(ok)
     # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
     best = explained[np.lexsort((explained, fit.chi2[explained], g_of[explained]))]
@@ -104,23 +111,6 @@ def _reach(comp: list[ObsView]) -> float:
     they name, or the unknown class's where none names one."""
     named = [v.reach for v in comp if v.weapon_known]
     return max(named) if named else max(v.reach for v in comp)
-
-
-def _elsewhere(table: MeasurementArrays, rows: np.ndarray, fit: BatchEstimate) -> np.ndarray:
-    """Per row left out, whether what it says besides its bearing places it at another event than the one
-    the others locate (`fit`, one group per row): its sensor could not have sensed that position (beyond
-    its reach), or the sound it heard was fired at another moment (its arrival time against the others').
-    Such a report is not a wild bearing of this event, and the group is no single event with one wild
-    report."""
-    dx, dy = fit.x - table.x[rows], fit.y - table.y[rows]
-    rho = np.maximum(np.hypot(dx, dy), 1.0)
-    beyond = (table.kind[rows] == 1) & (rho > table.r_hi[rows] * 1.1)
-    gap = table.arrival[rows] - rho / SPEED_OF_SOUND_M_S - fit.fired  # NaN unless both are timed
-    ux, uy = dx / rho, dy / rho
-    toward = ux * ux * fit.cov[:, 0, 0] + 2 * ux * uy * fit.cov[:, 0, 1] + uy * uy * fit.cov[:, 1, 1]
-    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / np.maximum(fit.n_timed, 1)) + toward / SPEED_OF_SOUND_M_S**2
-    other_time = np.nan_to_num(gap * gap) > OUTLIER_SIGMAS**2 * var
-    return beyond | other_time
 
 
 def cluster(views: list[ObsView]) -> list[Cluster]:
