@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from trucewatch.agreement import load_agreement
-from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
 from trucewatch.fusion import fuse
 from trucewatch.fusion.localize import localize
@@ -299,6 +299,23 @@ def test_a_report_out_of_its_sensors_reach_or_hearing_another_launch_is_elsewher
     ontime = _timed(_circle_rays(target, 1, 2.0, [15.0]), target)[0]  # a wild bearing of this launch
     table = arrays([near, far, late, ontime], [0] * 4)
     assert elsewhere(table, np.arange(4), fit, np.zeros(4, dtype=np.int64)).tolist() == [False, True, True, False]
+
+
+def test_two_full_clusters_dated_to_one_launch_are_merge_candidates() -> None:
+    """Split merges consider two full clusters (more than three reports each) only when their arrivals date
+    their launches to the same moment, within the difference's error; undated ones stay apart."""
+    from trucewatch.fusion.associate import Cluster, _same_launch
+    from trucewatch.fusion.batch import Estimate
+
+    def dated(fired: float, sigma: float) -> Cluster:
+        c = Cluster()
+        c.estimates[Aspect.ORIGIN] = Estimate(0.0, 0.0, np.eye(2), "triangulation", 4, 1.0, fired, 4, sigma)
+        return c
+
+    assert _same_launch(dated(100.0, 0.4), dated(101.0, 0.4))
+    assert not _same_launch(dated(100.0, 0.4), dated(105.0, 0.4))  # two launches five seconds apart
+    assert _same_launch(dated(100.0, 2.0), dated(105.0, 2.0))  # roughly located: roughly dated
+    assert not _same_launch(dated(100.0, 0.4), Cluster())  # nothing to compare
 
 
 def test_fusion_pauses_the_cycle_collector_and_restores_it(ag, monkeypatch) -> None:  # type: ignore[no-untyped-def]

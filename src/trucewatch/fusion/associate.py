@@ -354,6 +354,16 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
     return [c for c, ok in zip(clusters, alive, strict=True) if ok]
 
 
+def _same_launch(a: Cluster, b: Cluster) -> bool:
+    """Whether both clusters' sound arrivals date their launches, to the same moment (within three of the
+    difference's standard errors): then two full clusters may still be one event, split by the order in
+    which its reports came."""
+    oa, ob = a.estimates.get(Aspect.ORIGIN), b.estimates.get(Aspect.ORIGIN)
+    if oa is None or ob is None or oa.fired != oa.fired or ob.fired != ob.fired:  # not dated (NaN)
+        return False
+    return abs(oa.fired - ob.fired) <= 3 * math.hypot(oa.fired_sigma, ob.fired_sigma)
+
+
 def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[int, int]]:
     """Pairs of live clusters (sorted by start) that could be one event's parts, as they stand when asked."""
     for i, a in enumerate(clusters):
@@ -366,8 +376,8 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[i
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
 
-            if min(len(a.members), len(b.members)) > 3:
-                continue  # splits leave a small fragment; two full clusters are two events
+            if min(len(a.members), len(b.members)) > 3 and not _same_launch(a, b):
+                continue  # splits leave a small fragment; two full clusters are two events, unless dated alike
             if set(a.sources) & set(b.sources):
                 continue
             yield i, j
