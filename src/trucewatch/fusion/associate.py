@@ -375,7 +375,6 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[i
                 break
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
-
             if min(len(a.members), len(b.members)) > 3 and not _same_launch(a, b):
                 continue  # splits leave a small fragment; two full clusters are two events, unless dated alike
             if set(a.sources) & set(b.sources):

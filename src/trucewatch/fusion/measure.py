@@ -232,10 +232,10 @@ _SIGHTING = np.array([SIGHTING_RANGE_M[k] for k in SOURCE_KINDS])
 _JUDGEMENT = np.array([0.2 if k in HUMAN_SOURCES else 0.05 for k in SOURCE_KINDS])
 _GEO_SIGMA = np.array([GEO_PRECISION_SIGMA_M.get(g or 1, 2000.0) for g in range(4)])
 _REACH = np.array([WEAPON_RANGE_M[w] for w in WEAPON_CLASSES], dtype=float)
-_FIRE_SIGMA = math.radians(10.0)
+_FIRE_SIGMA = math.radians(10.0)  # a crater's direction of fire, read from its shape
 # per source kind, the widest time tolerance at which its bearings are timed (-1: never)
 _ARRIVAL_TAU = np.array([TAU_S[k, TimePrecision.SECOND] if k == SourceKind.ACOUSTIC_SENSOR else -1.0
-                         for k in SOURCE_KINDS])  # fmt: skip  # a crater's direction of fire, read from its shape
+                         for k in SOURCE_KINDS])  # fmt: skip
 
 
 def _prepare(
