@@ -134,5 +134,9 @@ class Observation(BaseModel):
 
     @property
     def independence_key(self) -> str:
-        """Two monitors of one patrol are one source: group, else source id, within a source kind."""
-        return f"{self.source_kind.value}:{self.source_group or self.source_id}"
+        return independence_key(self.source_kind, self.source_group, self.source_id)
+
+
+def independence_key(kind: SourceKind, group: str | None, source_id: str) -> str:
+    """Two monitors of one patrol are one source: group, else source id, within a source kind."""
+    return f"{kind.value}:{group or source_id}"

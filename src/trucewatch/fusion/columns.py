@@ -17,7 +17,7 @@ import numpy as np
 
 from trucewatch.domain.enums import Aspect, ObservationType, SourceKind, TimePrecision, WeaponClass
 from trucewatch.domain.grades import SourceGrade
-from trucewatch.domain.observation import Observation
+from trucewatch.domain.observation import Observation, independence_key
 
 SOURCE_KINDS = list(SourceKind)
 TIME_PRECISIONS = list(TimePrecision)
@@ -63,8 +63,7 @@ class Report:
 
     @property
     def independence_key(self) -> str:
-        """As `Observation.independence_key`: two monitors of one patrol are one source."""
-        return f"{self.source_kind.value}:{self.source_group or self.source_id}"
+        return independence_key(self.source_kind, self.source_group, self.source_id)
 
 
 _GRADES: dict[tuple[str, int], SourceGrade] = {}
