@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType
-from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate
-from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, firing_gap, joint_reach
+from trucewatch.domain.enums import Aspect, ObservationType
+from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
+from trucewatch.fusion.measure import Measurement, ObsView, firing_gap, joint_reach
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
 CHI2_1D = 10.83  # 99.9 % for one
@@ -121,11 +121,8 @@ def _time_cost(m: Measurement, est: Estimate) -> float:
     assert r is not None
     dx, dy = est.x - r.ox, est.y - r.oy
     rho = max(math.hypot(dx, dy), 1.0)
-    ux, uy = dx / rho, dy / rho
     (caa, cab), (_, cbb) = est.cov.tolist()
-    along = ux * ux * caa + 2 * ux * uy * cab + uy * uy * cbb  # the estimate's variance toward the sensor
-    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / est.timed) + along / SPEED_OF_SOUND_M_S**2
-    gap = m.arrival - rho / SPEED_OF_SOUND_M_S - est.fired
+    gap, var = launch_gap(m.arrival, rho, dx / rho, dy / rho, est.fired, est.timed, caa, cab, cbb)
     k = gap * gap / var
     return k if k <= CHI2_1D else math.inf
 

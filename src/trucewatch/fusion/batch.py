@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -322,9 +323,9 @@ def _localize(m: MeasurementArrays, n: int, iterations: int) -> BatchEstimate:
 
 def _fired(m: MeasurementArrays, ex: np.ndarray, ey: np.ndarray, n_timed: np.ndarray) -> np.ndarray:
     """Per group, the mean firing time its timed rows imply at (ex, ey); NaN where none is timed."""
-    k, g = m.timed, m.timed_group
-    d = np.hypot(ex[g] - m.x[k], ey[g] - m.y[k])
-    fired = _sum(g, m.arrival[k] - d / SPEED_OF_SOUND_M_S, len(n_timed)) / np.maximum(n_timed, 1)
+    g = m.timed_group
+    d = np.hypot(ex[g] - m.timed_x, ey[g] - m.timed_y)
+    fired = _sum(g, m.timed_arrival - d / SPEED_OF_SOUND_M_S, len(n_timed)) / np.maximum(n_timed, 1)
     return np.where(n_timed >= 1, fired, np.nan)
 
 
@@ -336,6 +337,18 @@ def normalized_residuals_batch(m: MeasurementArrays, ex: np.ndarray, ey: np.ndar
     return out
 
 
+def launch_gap(arrival: Any, rho: Any, ux: Any, uy: Any, fired: Any, timed: Any, caa: Any, cab: Any, cbb: Any
+               ) -> tuple[Any, Any]:  # fmt: skip
+    """A sensor rho metres from an estimate (unit vector ux, uy from the sensor), whose sound arrived at
+    `arrival`: how far the firing time that implies is from the estimate's own (`fired`, from `timed`
+    reports), and that gap's variance — the arrival's error, the mean's, and the estimate's error toward
+    the sensor (covariance caa, cab, cbb) over c. Arithmetic only: floats or arrays alike (the greedy
+    step's cost, `elsewhere`)."""
+    toward = ux * ux * caa + 2 * ux * uy * cab + uy * uy * cbb
+    gap = arrival - rho / SPEED_OF_SOUND_M_S - fired
+    return gap, ARRIVAL_SIGMA_S**2 * (1 + 1 / timed) + toward / SPEED_OF_SOUND_M_S**2
+
+
 def elsewhere(table: MeasurementArrays, rows: np.ndarray, est: BatchEstimate, of: np.ndarray) -> np.ndarray:
     """Per row, whether what its report says besides its bearing places it at another event than the one
     estimate `of[k]` (an index into `est`) locates: its sensor could not have sensed that position (beyond
@@ -345,10 +358,8 @@ def elsewhere(table: MeasurementArrays, rows: np.ndarray, est: BatchEstimate, of
     dx, dy = est.x[of] - table.x[rows], est.y[of] - table.y[rows]
     rho = np.maximum(np.hypot(dx, dy), 1.0)
     beyond = (table.kind[rows] == 1) & (rho > table.r_hi[rows] * 1.1)
-    gap = table.arrival[rows] - rho / SPEED_OF_SOUND_M_S - est.fired[of]  # NaN unless both are timed
-    ux, uy = dx / rho, dy / rho
     cov = est.cov[of]
-    toward = ux * ux * cov[:, 0, 0] + 2 * ux * uy * cov[:, 0, 1] + uy * uy * cov[:, 1, 1]
-    var = ARRIVAL_SIGMA_S**2 * (1 + 1 / np.maximum(est.n_timed[of], 1)) + toward / SPEED_OF_SOUND_M_S**2
+    gap, var = launch_gap(table.arrival[rows], rho, dx / rho, dy / rho, est.fired[of], np.maximum(est.n_timed[of], 1),
+                          cov[:, 0, 0], cov[:, 0, 1], cov[:, 1, 1])  # fmt: skip  # gap NaN unless both are timed
     other_time = np.nan_to_num(gap * gap) > OUTLIER_SIGMAS**2 * var
     return beyond | other_time
