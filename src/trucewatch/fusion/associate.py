@@ -165,7 +165,8 @@ def cost(v: ObsView, c: Cluster) -> float:
                 ok = any(_ray_pair_ok(m, o) for o in other if o.ray is not None)
                 best = min(best, 4.0 if ok else math.inf)
             else:
-                best = min(best, _point_cost(m, est) + _time_cost(m, est))
+                k = _point_cost(m, est)
+                best = min(best, k + _time_cost(m, est) if k < math.inf else k)  # timed only inside the gate
         else:
             # only the other end of the event is known: plausible if within the weapon's reach
             for a, other in c.estimates.items():
