@@ -11,6 +11,7 @@ import pytest
 from trucewatch.agreement import load_agreement
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
+from trucewatch.domain.results import Incident
 from trucewatch.fusion import fuse
 from trucewatch.fusion.localize import localize
 from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, Point, Ray, prepare
@@ -427,8 +428,12 @@ def test_fusion_gives_the_same_incidents_in_any_order_and_from_streamed_columns(
     ag = load_agreement(files.agreement)
     ctx = Context.for_agreement(ag, now=start + timedelta(days=4))
     obs = [o.model_copy(update={"id": o.client_id}) for _, o in read_file(files.observations, ctx).accepted]
-    want = [i.model_dump_json() for i in fuse(obs, ag.projector, ag.place)]
+    fused = fuse(obs, ag.projector, ag.place)
+    want = [i.model_dump_json() for i in fused]
     assert len(want) > 20 and SourceKind.PARTY_COMPLAINT in {o.source_kind for o in obs}
+    # fusion builds its incidents without validation: each must be exactly what validation would make
+    assert [Incident.model_validate_json(j) for j in want] == fused
+    assert all(Incident.model_validate(i.model_dump()) == i for i in fused)
     shuffled = obs[:]
     random.Random(1).shuffle(shuffled)
     assert [i.model_dump_json() for i in fuse(shuffled, ag.projector, ag.place)] == want
@@ -449,3 +454,18 @@ def test_only_acoustic_bearings_reported_to_the_second_count_as_sound_arrivals(a
     arrival = [m.arrival for v in views for m in v.measurements]
     assert arrival[0] == views[0].t
     assert np.isnan(arrival[1:]).all()
+
+
+def test_models_built_unvalidated_must_be_given_every_field() -> None:
+    """`computed` skips validation, so it may not skip defaults either: a field left out would be missing,
+    not defaulted, and a copy with an update must not touch the shared set of field names."""
+    from trucewatch.domain.results import computed
+
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    with pytest.raises(TypeError, match="count"):
+        computed(Incident, id="I-1", observation_ids=("a",), type="explosion", family="fire", start=t, end=t,
+                 origin=None, site=None, weapon_class=None)  # fmt: skip
+    whole = computed(Incident, id="I-1", observation_ids=("a",), type="explosion", family="fire", start=t, end=t,
+                     origin=None, site=None, weapon_class=None, count=None)  # fmt: skip
+    assert whole.model_copy(update={"count": 3}).count == 3 and whole.count is None
+    assert whole == Incident(id="I-1", observation_ids=("a",), type="explosion", family="fire", start=t, end=t)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,3 +90,19 @@ class Decision(BaseModel):
     decided_by: str
     role: str
     decided_at: datetime
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}  # shared, never changed: a copy takes its own
+
+
+def computed(model: type[_Model], **values: Any) -> _Model:
+    """A frozen model from values our own code computed already in its fields' types (fusion's incidents and
+    their estimates), every field given: built without validating what needs none, and all such instances of
+    a class share one fields-set. A million incidents would otherwise spend seconds in validation and about
+    1.7 KB each on sets of field names. Input read from files, stores and requests is always validated."""
+    fields = _ALL_FIELDS.setdefault(model, set(model.model_fields))
+    if values.keys() != fields:
+        raise TypeError(f"{model.__name__}: every field must be given; missing or unknown: "
+                        f"{sorted(fields ^ values.keys())}")  # fmt: skip
+    return model.model_construct(fields, **values)

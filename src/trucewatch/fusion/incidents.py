@@ -10,7 +10,7 @@ import numpy as np
 
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import Aspect, ObservationType, WeaponClass
-from trucewatch.domain.results import Incident, LocationEstimate
+from trucewatch.domain.results import Incident, LocationEstimate, computed
 from trucewatch.fusion.associate import Cluster
 from trucewatch.fusion.batch import Estimate
 
@@ -31,7 +31,8 @@ def incident_id(obs_ids: list[str]) -> str:
 
 def _location(est: Estimate, lon: float, lat: float) -> LocationEstimate:
     (c00, c01), (c10, c11) = est.cov.tolist()
-    return LocationEstimate(
+    return computed(
+        LocationEstimate,
         lat=round(lat, 6), lon=round(lon, 6), x=round(est.x, 2), y=round(est.y, 2),
         cov=((round(c00, 3), round(c01, 3)), (round(c10, 3), round(c11, 3))),
         method=est.method, n_measurements=est.n,
@@ -57,7 +58,8 @@ def _incident(cluster: Cluster, origin: LocationEstimate | None, site: LocationE
     classes = Counter(o.weapon_class for o in reports if o.weapon_class and o.weapon_class != WeaponClass.UNKNOWN)
     counts = [o.count for o in reports if o.count]
     times = sorted(o.observed_at for o in reports)
-    return Incident(
+    return computed(
+        Incident,
         id=incident_id(ids),
         observation_ids=tuple(ids),
         type=kind.value,
