@@ -310,7 +310,7 @@ def test_two_full_clusters_dated_to_one_launch_are_merge_candidates() -> None:
 
     def dated(fired: float, sigma: float) -> Cluster:
         c = Cluster()
-        c.estimates[Aspect.ORIGIN] = Estimate(0.0, 0.0, np.eye(2), "triangulation", 4, 1.0, fired, 4, sigma)
+        c.estimates[Aspect.ORIGIN] = Estimate(0.0, 0.0, 1.0, 0.0, 1.0, "triangulation", 4, 1.0, fired, 4, sigma)
         return c
 
     assert _same_launch(dated(100.0, 0.4), dated(101.0, 0.4))

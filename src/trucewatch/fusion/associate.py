@@ -60,7 +60,7 @@ class Cluster:
 def _point_cost(m: Measurement, est: Estimate) -> float:
     """The Mahalanobis cost of a report against an estimate, in closed form for 2×2 (called millions of
     times: numpy's per-call overhead would dominate)."""
-    (caa, cab), (_, cbb) = est.cov.tolist()
+    caa, cab, cbb = est.c00, est.c01, est.c11
     if m.ray is not None and not m.ray.ranged:
         r = m.ray
         dx, dy = est.x - r.ox, est.y - r.oy
@@ -121,7 +121,7 @@ def _time_cost(m: Measurement, est: Estimate) -> float:
     assert r is not None
     dx, dy = est.x - r.ox, est.y - r.oy
     rho = max(math.hypot(dx, dy), 1.0)
-    (caa, cab), (_, cbb) = est.cov.tolist()
+    caa, cab, cbb = est.c00, est.c01, est.c11
     gap, var = launch_gap(m.arrival, rho, dx / rho, dy / rho, est.fired, est.timed, caa, cab, cbb)
     k = gap * gap / var
     return k if k <= CHI2_1D else math.inf
@@ -158,7 +158,7 @@ def cost(v: ObsView, c: Cluster) -> float:
     best = math.inf
     for m in v.measurements:
         est = c.estimates.get(m.aspect)
-        if est is not None and est.cov[0, 0] < 1e9:
+        if est is not None and est.c00 < 1e9:
             lone_ray = est.method == "bearing only"
             if lone_ray and m.ray is not None and not m.ray.ranged:
                 other = c.measurements(m.aspect)
@@ -174,7 +174,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                     continue
                 p = m.rough()
                 dist = math.hypot(p.x - other.x, p.y - other.y)
-                slack = 3 * math.sqrt(max(_trace(p.cov), 0.0) + max(_trace(other.cov), 0.0))
+                slack = 3 * math.sqrt(max(_trace(p.cov), 0.0) + max(other.c00 + other.c11, 0.0))
                 if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, 20_000):
                     best = min(best, CROSS_ASPECT_COST)
     if best == math.inf:

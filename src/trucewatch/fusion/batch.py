@@ -79,19 +79,27 @@ class MeasurementArrays:
 
 @dataclass(slots=True)
 class Estimate:
-    """One group's position (local metres), its covariance, how it was found, and, when any of its
-    reports is timed, the firing time those imply there (else NaN): a sensor's arrival time less the
-    sound's travel from this position."""
+    """One group's position (local metres), its covariance (c00, c01; c01, c11), how it was found, and,
+    when any of its reports is timed, the firing time those imply there (else NaN): a sensor's arrival time
+    less the sound's travel from this position. The covariance is kept as three floats: association reads
+    it about once per candidate report, a million times at scale."""
 
     x: float
     y: float
-    cov: np.ndarray
+    c00: float
+    c01: float
+    c11: float
     method: str
     n: int
     chi2: float
     fired: float = math.nan
     timed: int = 0
     fired_sigma: float = math.nan  # a bound on the firing time's standard error: the times' and the position's
+
+    @property
+    def cov(self) -> np.ndarray:
+        """The covariance as a 2×2 array (a new one each time)."""
+        return np.array([[self.c00, self.c01], [self.c01, self.c11]])
 
 
 def method_name(points: int, rays: int, ranged: bool) -> str:
@@ -124,14 +132,13 @@ class BatchEstimate:
     def estimates(self, ranged: list[bool]) -> list[Estimate]:
         """Per group, its `Estimate` (`ranged`: whether any of its rays gave a distance, which names a lone
         ray's method). Built column by column: indexing numpy arrays per group costs more than the values
-        are worth. The covariances are read-only views of this batch's."""
-        self.cov.flags.writeable = False
+        are worth."""
         fired_sigma = np.sqrt(ARRIVAL_SIGMA_S**2 + (self.cov[:, 0, 0] + self.cov[:, 1, 1]) / SPEED_OF_SOUND_M_S**2)
-        cols = zip(self.x.tolist(), self.y.tolist(), list(self.cov), self.chi2.tolist(), self.n_points.tolist(),
-                   self.n_rays.tolist(), self.fired.tolist(), self.n_timed.tolist(), fired_sigma.tolist(), ranged,
-                   strict=True)  # fmt: skip
-        return [Estimate(x, y, cov, method_name(n_p, n_r, rg), n_p + n_r, chi2, fired, timed, fs)
-                for x, y, cov, chi2, n_p, n_r, fired, timed, fs, rg in cols]  # fmt: skip
+        cols = zip(self.x.tolist(), self.y.tolist(), self.cov[:, 0, 0].tolist(), self.cov[:, 0, 1].tolist(),
+                   self.cov[:, 1, 1].tolist(), self.chi2.tolist(), self.n_points.tolist(), self.n_rays.tolist(),
+                   self.fired.tolist(), self.n_timed.tolist(), fired_sigma.tolist(), ranged, strict=True)  # fmt: skip
+        return [Estimate(x, y, c00, c01, c11, method_name(n_p, n_r, rg), n_p + n_r, chi2, fired, timed, fs)
+                for x, y, c00, c01, c11, chi2, n_p, n_r, fired, timed, fs, rg in cols]  # fmt: skip
 
 
 def _sum(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -30,11 +30,11 @@ def incident_id(obs_ids: list[str]) -> str:
 
 
 def _location(est: Estimate, lon: float, lat: float) -> LocationEstimate:
-    (c00, c01), (c10, c11) = est.cov.tolist()
+    c00, c01, c11 = est.c00, est.c01, est.c11
     return computed(
         LocationEstimate,
         lat=round(lat, 6), lon=round(lon, 6), x=round(est.x, 2), y=round(est.y, 2),
-        cov=((round(c00, 3), round(c01, 3)), (round(c10, 3), round(c11, 3))),
+        cov=((round(c00, 3), round(c01, 3)), (round(c01, 3), round(c11, 3))),
         method=est.method, n_measurements=est.n,
     )  # fmt: skip
 
@@ -43,7 +43,7 @@ def build_all(clusters: list[Cluster], projector: Projector) -> list[Incident]:
     """Incidents for these clusters; every estimate's position goes to longitude and latitude in one call."""
     ends = [(c.estimates.get(Aspect.ORIGIN), c.estimates.get(Aspect.IMPACT) or c.estimates.get(Aspect.SITE))
             for c in clusters]  # fmt: skip
-    located = [e for pair in ends for e in pair if e is not None and e.cov[0, 0] < 1e9]
+    located = [e for pair in ends for e in pair if e is not None and e.c00 < 1e9]
     lon, lat = projector.to_lonlat(np.array([e.x for e in located]), np.array([e.y for e in located]))
     where = {id(e): _location(e, lo, la) for e, lo, la in zip(located, lon.tolist(), lat.tolist(), strict=True)}
     return [_incident(c, where.get(id(o)) if o else None, where.get(id(s)) if s else None)

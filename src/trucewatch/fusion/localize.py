@@ -3,8 +3,6 @@ to a single group, so every estimate in fusion comes from one model."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from trucewatch.fusion.batch import Estimate, localize_batch
 from trucewatch.fusion.measure import Measurement
 from trucewatch.fusion.table import arrays
@@ -16,5 +14,4 @@ def localize(measurements: list[Measurement], iterations: int = 25) -> Estimate 
         return None
     est = localize_batch(arrays(measurements, [0] * len(measurements)), 1, iterations)
     (one,) = est.estimates([any(m.ray is not None and m.ray.ranged for m in measurements)])
-    one.cov = np.array(one.cov)  # its own, writable
     return one
