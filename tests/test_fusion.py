@@ -469,3 +469,22 @@ def test_models_built_unvalidated_must_be_given_every_field() -> None:
                      origin=None, site=None, weapon_class=None, count=None)  # fmt: skip
     assert whole.model_copy(update={"count": 3}).count == 3 and whole.count is None
     assert whole == Incident(id="I-1", observation_ids=("a",), type="explosion", family="fire", start=t, end=t)
+
+
+def test_the_rows_prepare_holds_are_the_rows_its_measurements_describe(ag) -> None:  # type: ignore[no-untyped-def]
+    """`prepare` fills the solver's rows vectorised, chunk by chunk; each must be the row its own point or ray
+    gives, in whichever chunk it fell."""
+    where = {"observer_lon": 35.4, "observer_lat": 51.2, "bearing_deg": 90.0}
+    obs = [
+        _obs("heard", 0, **where),
+        _obs("seen", 5, source_kind="fixed_camera", type="muzzle_flash", distance_m=4000.0, **where),
+        _obs("crater", 9, type="impact", lat=51.25, lon=35.45, fire_bearing_deg=200.0),
+        _obs("both", 11, aspect="impact", lat=51.25, lon=35.45, **where),
+        _obs("told", 20, source_kind="monitor_patrol", distance_min_m=2000.0, **where),
+    ]
+    views = prepare(obs, ag.projector, ag.place, chunk=2)
+    ms = [m for v in views for m in v.measurements]
+    assert len(ms) == 7 and all(m.rows is ms[0].rows for m in ms)
+    for m in ms:
+        alone = Measurement(m.obs_index, m.aspect, point=m.point, ray=m.ray, arrival=m.arrival)
+        assert np.array_equal(m.row(), alone.row(), equal_nan=True)

@@ -15,6 +15,7 @@ from trucewatch.domain.enums import (
     SPEED_OF_SOUND_M_S,
     WEAPON_RANGE_M,
     Aspect,
+    ObservationType,
     SourceKind,
     TimePrecision,
     WeaponClass,
@@ -146,6 +147,20 @@ def firing_gap(arrival_a: Any, s_a: Any, sigma_a: Any, arrival_b: Any, s_b: Any,
     return gap, 2 * ARRIVAL_SIGMA_S**2 + 2 * (along / SPEED_OF_SOUND_M_S) ** 2
 
 
+class MeasurementRows:
+    """The rows (`Measurement.row`'s twelve columns) of every measurement one `prepare` made, computed
+    vectorised and held as one array; each of those measurements keeps its row's number. A row per
+    measurement as a tuple of floats would cost more memory than the array and more time to gather."""
+
+    __slots__ = ("table",)
+
+    def __init__(self) -> None:
+        self.table = np.zeros((0, ROW_WIDTH))
+
+
+ROW_WIDTH = 12
+
+
 @dataclass(slots=True)
 class Measurement:
     """What one observation says about one end (origin or site) of an event."""
@@ -155,24 +170,24 @@ class Measurement:
     point: Point | None = None
     ray: Ray | None = None
     arrival: float = math.nan  # a bearing to a launch heard by an acoustic sensor: when the sound arrived (s)
+    rows: MeasurementRows | None = field(default=None, repr=False, compare=False)  # where its row is, if held
+    at: int = -1
     _rough: Point | None = field(default=None, init=False, repr=False, compare=False)
-    _row: tuple[float, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def row(self) -> tuple[float, ...]:
         """The measurement as one row of the batched solver's table: kind (0 point, 1 ray), x, y, the
         point's inverse covariance (a, b, c), then the ray's bearing, sigma, range middle and spread, the
         sound's arrival time (NaN when not timed) and the ray's reach (infinite for a point)."""
-        if self._row is None:
-            if self.point is not None:
-                p = self.point
-                a, b, c = float(p.cov[0, 0]), float(p.cov[0, 1]), float(p.cov[1, 1])
-                det = a * c - b * b
-                self._row = (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0, math.nan, math.inf)
-            else:
-                r = self.ray
-                assert r is not None
-                self._row = (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma, self.arrival, r.r_hi)
-        return self._row
+        if self.rows is not None:
+            return tuple(self.rows.table[self.at].tolist())
+        if self.point is not None:
+            p = self.point
+            a, b, c = float(p.cov[0, 0]), float(p.cov[0, 1]), float(p.cov[1, 1])
+            det = a * c - b * b
+            return (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0, math.nan, math.inf)
+        r = self.ray
+        assert r is not None
+        return (1.0, r.ox, r.oy, 1.0, 0.0, 1.0, r.theta, r.sigma, r.r_mid, r.r_sigma, self.arrival, r.r_hi)
 
     def rough(self) -> Point:
         if self.point is not None:
@@ -218,10 +233,14 @@ def prepare(
     cols = observations if isinstance(observations, ObservationColumns) else ObservationColumns.of(observations)
     f, c = cols.floats(), cols.codes()
     views: list[ObsView] = []
+    rows, tables = MeasurementRows(), [np.zeros((0, ROW_WIDTH))]
     for s in range(0, len(cols), chunk):
         part = slice(s, s + chunk)
-        views += _prepare(cols.reports[part], s, {k: v[part] for k, v in f.items()},
-                          {k: v[part] for k, v in c.items()}, projector, place)  # fmt: skip
+        f_part, c_part = {k: v[part] for k, v in f.items()}, {k: v[part] for k, v in c.items()}
+        more, table = _prepare(cols.reports[part], s, f_part, c_part, projector, place, rows, sum(map(len, tables)))
+        views += more
+        tables.append(table)
+    rows.table = np.concatenate(tables)
     return views
 
 
@@ -236,6 +255,28 @@ _FIRE_SIGMA = math.radians(10.0)  # a crater's direction of fire, read from its 
 # per source kind, the widest time tolerance at which its bearings are timed (-1: never)
 _ARRIVAL_TAU = np.array([TAU_S[k, TimePrecision.SECOND] if k == SourceKind.ACOUSTIC_SENSOR else -1.0
                          for k in SOURCE_KINDS])  # fmt: skip
+_DEFAULT_ASPECT_CODE = {t: ASPECTS.index(DEFAULT_ASPECT.get(t, Aspect.SITE)) for t in ObservationType}
+_ORIGIN_CODE = ASPECTS.index(Aspect.ORIGIN)
+
+
+def _ray_rows(ox: np.ndarray, oy: np.ndarray, theta: np.ndarray, sigma: np.ndarray, lo: np.ndarray,
+              hi: np.ndarray, judgement: np.ndarray, arrival: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Rays' rows of the solver's table: their range band read as `Ray` reads it (same operations, so the
+    same floats)."""
+    mid = 0.5 * (lo + hi)
+    spread = np.maximum(np.sqrt((hi - lo) ** 2 / 12.0 + (judgement * mid) ** 2), 25.0)
+    one, zero = np.ones_like(ox), np.zeros_like(ox)
+    return np.column_stack((one, ox, oy, one, zero, one, theta, sigma, mid, spread, arrival, hi))
+
+
+def _point_rows(x: np.ndarray, y: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Points' rows (isotropic: variance σ² both ways) with their inverse covariance as `Measurement.row`
+    computes it from the 2×2 covariance."""
+    var = sigma * sigma
+    det = var * var
+    one, zero = np.ones_like(x), np.zeros_like(x)
+    return np.column_stack((zero, x, y, var / det, -zero / det, var / det, zero, one, one, one,
+                            np.full_like(x, math.nan), np.full_like(x, math.inf)))  # fmt: skip
 
 
 def _prepare(
@@ -245,8 +286,11 @@ def _prepare(
     c: dict[str, np.ndarray],
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
-) -> list[ObsView]:
-    """Views of one chunk, numbered from `offset`."""
+    rows: MeasurementRows,
+    first_row: int,
+) -> tuple[list[ObsView], np.ndarray]:
+    """Views of one chunk, numbered from `offset`, and their measurements' rows (numbered from
+    `first_row`, to be held in `rows`)."""
     n = len(reports)
     lon, lat, olon, olat = f["lon"].copy(), f["lat"].copy(), f["observer_lon"], f["observer_lat"]
     stated = ~np.isnan(lat)
@@ -288,27 +332,47 @@ def _prepare(
     ranged = has_d | has_band
     judgement = _JUDGEMENT[sk]
     aspect = c["aspect"]
-    # a time that is a measurement: an acoustic bearing stated to the second (to a launch: checked per view)
-    timed = has_ray & (tau <= _ARRIVAL_TAU[sk])
+    if n:
+        defaults = np.fromiter((_DEFAULT_ASPECT_CODE[r.type] for r in reports), dtype=np.int64, count=n)
+        aspect = np.where(aspect == NO_ASPECT, defaults, aspect)
+    # a time that is a measurement: an acoustic bearing stated to the second, to a launch
+    timed = has_ray & (tau <= _ARRIVAL_TAU[sk]) & (aspect == _ORIGIN_CODE)
+    arrival = np.where(timed, f["t"], math.nan)
+    # each report's measurements in order: its point, the crater's direction of fire, its bearing
+    has_fire = has_pt & ~np.isnan(fire)
+    count = has_pt.astype(np.int64) + has_fire + has_ray
+    first = np.cumsum(count) - count
+    ray_at = first + has_pt + has_fire
+    table = np.empty((int(count.sum()), ROW_WIDTH))
+    table[first[has_pt]] = _point_rows(x[has_pt], y[has_pt], sigma[has_pt])
+    fires = int(has_fire.sum())
+    table[first[has_fire] + 1] = _ray_rows(x[has_fire], y[has_fire], theta_fire[has_fire], np.full(fires, _FIRE_SIGMA),
+                                           np.full(fires, MIN_RANGE_M), reach[has_fire], np.full(fires, 0.05),
+                                           np.full(fires, math.nan))  # fmt: skip
+    table[ray_at[has_ray]] = _ray_rows(ox[has_ray], oy[has_ray], theta[has_ray], ray_sigma[has_ray], lo[has_ray],
+                                       hi[has_ray], judgement[has_ray], arrival[has_ray])  # fmt: skip
+    first += first_row
+    ray_at += first_row
 
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
     L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
-                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, timed, weapon_known)]  # fmt: skip
-    t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_ = L[:11]
-    ox_, oy_, theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, timed_, known_ = L[11:]
+                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, arrival, weapon_known, first,
+                              ray_at)]  # fmt: skip
+    t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_, ox_, oy_ = L[:13]
+    theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, arrival_, known_, first_, ray_at_ = L[13:]
     views = []
     for i, r in enumerate(reports):
         k = offset + i
-        a = ASPECTS[aspect_[i]] if aspect_[i] != NO_ASPECT else DEFAULT_ASPECT.get(r.type, Aspect.SITE)
+        a = ASPECTS[aspect_[i]]
         v = ObsView(k, r, t[i], tau_[i], r.type.family, coarse_[i], reach=reach_[i], weapon_known=known_[i])
         if has_pt_[i]:
-            v.measurements.append(Measurement(k, a, point=Point(x_[i], y_[i], _iso_cov(sigma_[i]))))
+            point = Point(x_[i], y_[i], _iso_cov(sigma_[i]))
+            v.measurements.append(Measurement(k, a, point=point, rows=rows, at=first_[i]))
             if fire_[i] == fire_[i]:  # not NaN: the crater's direction of fire, a ray back toward the origin
                 ray = Ray(x_[i], y_[i], theta_fire_[i], _FIRE_SIGMA, MIN_RANGE_M, reach_[i], False)
-                v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray))
+                v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray, rows=rows, at=first_[i] + 1))
         if has_ray_[i]:
             ray = Ray(ox_[i], oy_[i], theta_[i], ray_sigma_[i], lo_[i], hi_[i], ranged_[i], judgement_[i])
-            heard = t[i] if timed_[i] and a == Aspect.ORIGIN else math.nan
-            v.measurements.append(Measurement(k, a, ray=ray, arrival=heard))
+            v.measurements.append(Measurement(k, a, ray=ray, arrival=arrival_[i], rows=rows, at=ray_at_[i]))
         views.append(v)
-    return views
+    return views, table
