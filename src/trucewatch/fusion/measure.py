@@ -94,15 +94,15 @@ class Ray:
     ranged: bool  # True when the report gave a distance or band (else the band is the sensor's reach)
     judgement: float = 0.05  # relative error of the distance itself: people misjudge distances by ~20 %
     # derived once (fusion reads them hundreds of thousands of times): the band's middle, and its spread as
-    # a Gaussian — the uniform band's sigma with the judgement error added, never under 25 m
-    r_mid: float = field(init=False, repr=False, compare=False)
-    r_sigma: float = field(init=False, repr=False, compare=False)
+    # a Gaussian (`band_spread`); `prepare` passes them in, computed for all rays at once
+    r_mid: float = field(default=math.nan, repr=False, compare=False)
+    r_sigma: float = field(default=math.nan, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        mid = 0.5 * (self.r_lo + self.r_hi)
-        band = (self.r_hi - self.r_lo) ** 2 / 12.0
-        object.__setattr__(self, "r_mid", mid)
-        object.__setattr__(self, "r_sigma", max(math.sqrt(band + (self.judgement * mid) ** 2), 25.0))
+        if self.r_mid != self.r_mid:  # NaN: not given
+            mid, spread = band_spread(self.r_lo, self.r_hi, self.judgement)
+            object.__setattr__(self, "r_mid", float(mid))
+            object.__setattr__(self, "r_sigma", float(spread))
 
     def point(self, r: float) -> tuple[float, float]:
         return self.ox + r * math.sin(self.theta), self.oy + r * math.cos(self.theta)
@@ -112,6 +112,14 @@ class Ray:
         x, y = self.point(self.r_mid)
         c00, c01, c11 = band_cov(self.theta, self.sigma, self.r_mid, self.r_sigma)
         return Point(x, y, np.array([[c00, c01], [c01, c11]]))
+
+
+def band_spread(lo: Any, hi: Any, judgement: Any) -> tuple[Any, Any]:
+    """A range band's middle, and its spread read as a Gaussian: the uniform band's sigma with the relative
+    judgement error added, never under 25 m. Floats or arrays alike (`Ray`, and `prepare` for all rays at
+    once), with the same operations in the same order, so both give the same floats."""
+    mid = 0.5 * (lo + hi)
+    return mid, np.maximum(np.sqrt((hi - lo) ** 2 / 12.0 + (judgement * mid) ** 2), 25.0)
 
 
 def band_cov(theta: Any, sigma: Any, mid: Any, spread: Any) -> tuple[Any, Any, Any]:
@@ -259,12 +267,9 @@ _DEFAULT_ASPECT_CODE = {t: ASPECTS.index(DEFAULT_ASPECT.get(t, Aspect.SITE)) for
 _ORIGIN_CODE = ASPECTS.index(Aspect.ORIGIN)
 
 
-def _ray_rows(ox: np.ndarray, oy: np.ndarray, theta: np.ndarray, sigma: np.ndarray, lo: np.ndarray,
-              hi: np.ndarray, judgement: np.ndarray, arrival: np.ndarray) -> np.ndarray:  # fmt: skip
-    """Rays' rows of the solver's table: their range band read as `Ray` reads it (same operations, so the
-    same floats)."""
-    mid = 0.5 * (lo + hi)
-    spread = np.maximum(np.sqrt((hi - lo) ** 2 / 12.0 + (judgement * mid) ** 2), 25.0)
+def _ray_rows(ox: np.ndarray, oy: np.ndarray, theta: np.ndarray, sigma: np.ndarray, mid: np.ndarray,
+              spread: np.ndarray, hi: np.ndarray, arrival: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Rays' rows of the solver's table (`Measurement.row`'s columns)."""
     one, zero = np.ones_like(ox), np.zeros_like(ox)
     return np.column_stack((one, ox, oy, one, zero, one, theta, sigma, mid, spread, arrival, hi))
 
@@ -345,21 +350,22 @@ def _prepare(
     ray_at = first + has_pt + has_fire
     table = np.empty((int(count.sum()), ROW_WIDTH))
     table[first[has_pt]] = _point_rows(x[has_pt], y[has_pt], sigma[has_pt])
+    mid, spread = band_spread(lo, hi, judgement)
+    fire_mid, fire_spread = band_spread(MIN_RANGE_M, reach[has_fire], 0.05)
     fires = int(has_fire.sum())
-    table[first[has_fire] + 1] = _ray_rows(x[has_fire], y[has_fire], theta_fire[has_fire], np.full(fires, _FIRE_SIGMA),
-                                           np.full(fires, MIN_RANGE_M), reach[has_fire], np.full(fires, 0.05),
+    table[first[has_fire] + 1] = _ray_rows(x[has_fire], y[has_fire], theta_fire[has_fire],
+                                           np.full(fires, _FIRE_SIGMA), fire_mid, fire_spread, reach[has_fire],
                                            np.full(fires, math.nan))  # fmt: skip
-    table[ray_at[has_ray]] = _ray_rows(ox[has_ray], oy[has_ray], theta[has_ray], ray_sigma[has_ray], lo[has_ray],
-                                       hi[has_ray], judgement[has_ray], arrival[has_ray])  # fmt: skip
-    first += first_row
-    ray_at += first_row
+    table[ray_at[has_ray]] = _ray_rows(ox[has_ray], oy[has_ray], theta[has_ray], ray_sigma[has_ray], mid[has_ray],
+                                       spread[has_ray], hi[has_ray], arrival[has_ray])  # fmt: skip
 
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
     L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
-                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, arrival, weapon_known, first,
-                              ray_at)]  # fmt: skip
+                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, arrival, weapon_known, mid,
+                              spread)]  # fmt: skip
     t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_, ox_, oy_ = L[:13]
-    theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, arrival_, known_, first_, ray_at_ = L[13:]
+    theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, arrival_, known_, mid_, spread_ = L[13:]
+    j = first_row  # the next measurement's row: the table's order, point, direction of fire, bearing
     views = []
     for i, r in enumerate(reports):
         k = offset + i
@@ -367,12 +373,16 @@ def _prepare(
         v = ObsView(k, r, t[i], tau_[i], r.type.family, coarse_[i], reach=reach_[i], weapon_known=known_[i])
         if has_pt_[i]:
             point = Point(x_[i], y_[i], _iso_cov(sigma_[i]))
-            v.measurements.append(Measurement(k, a, point=point, rows=rows, at=first_[i]))
+            v.measurements.append(Measurement(k, a, point=point, rows=rows, at=j))
+            j += 1
             if fire_[i] == fire_[i]:  # not NaN: the crater's direction of fire, a ray back toward the origin
                 ray = Ray(x_[i], y_[i], theta_fire_[i], _FIRE_SIGMA, MIN_RANGE_M, reach_[i], False)
-                v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray, rows=rows, at=first_[i] + 1))
+                v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray, rows=rows, at=j))
+                j += 1
         if has_ray_[i]:
-            ray = Ray(ox_[i], oy_[i], theta_[i], ray_sigma_[i], lo_[i], hi_[i], ranged_[i], judgement_[i])
-            v.measurements.append(Measurement(k, a, ray=ray, arrival=arrival_[i], rows=rows, at=ray_at_[i]))
+            ray = Ray(ox_[i], oy_[i], theta_[i], ray_sigma_[i], lo_[i], hi_[i], ranged_[i], judgement_[i], mid_[i],
+                      spread_[i])  # fmt: skip
+            v.measurements.append(Measurement(k, a, ray=ray, arrival=arrival_[i], rows=rows, at=j))
+            j += 1
         views.append(v)
     return views, table
