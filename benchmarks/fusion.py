@@ -43,7 +43,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from trucewatch.agreement import load_agreement
-from trucewatch.assess.attribution import responsibilities
+from trucewatch.assess.attribution import NOT_A_PARTY, responsibilities
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
 from trucewatch.fusion.collector import collector_paused
@@ -252,13 +252,13 @@ def main() -> None:
                 crbs.append(tr)
             probs = resp[k]
             if probs:
-                top, p_top = max(((q, p) for q, p in probs.items() if q != "outside"), key=lambda kv: kv[1],
+                top, p_top = max(((q, p) for q, p in probs.items() if q not in NOT_A_PARTY), key=lambda kv: kv[1],
                                  default=(None, 0.0))  # fmt: skip
                 calib.append((p_top, top == e["party"]))
                 brier.append(sum((probs.get(p, 0.0) - (1.0 if p == e["party"] else 0.0)) ** 2 for p in ("A", "B")))
             if line.distance(Point(tx, ty)) > 2000:
                 far_total += 1
-                best = max(((p, q) for q, p in probs.items() if q != "outside"), default=(0, None))
+                best = max(((p, q) for q, p in probs.items() if q not in NOT_A_PARTY), default=(0, None))
                 far_ok += best[1] == e["party"] and best[0] >= ag.spec.settings.attribution_threshold
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({

@@ -208,3 +208,66 @@ def test_area_probabilities_together_equal_one_at_a_time(ag) -> None:  # type: i
         assert {pid: probs[pid] for pid in alone} == alone
         sampled += any(0.0 < p < 1.0 for p in alone.values())
     assert sampled >= 5  # the near-boundary path was exercised, not only the clear one
+
+
+def _lone_bearing(ag, lon: float, lat: float, bearing_deg: float) -> LocationEstimate:  # type: ignore[no-untyped-def]
+    """What fusion makes of one acoustic bearing with no distance: its span (50 m to 15 km) as a Gaussian."""
+    from trucewatch.fusion.localize import localize
+    from trucewatch.fusion.measure import Measurement, Ray
+
+    ox, oy = (float(v) for v in ag.projector.to_xy(lon, lat))
+    ray = Ray(ox, oy, math.radians(bearing_deg), math.radians(2.0), 50.0, 15_000.0, False)
+    est = localize([Measurement(0, "origin", ray=ray)])  # type: ignore[arg-type]
+    assert est is not None and est.method == "bearing only"
+    elon, elat = (float(v) for v in ag.projector.to_lonlat(est.x, est.y))
+    return LocationEstimate(lat=elat, lon=elon, x=est.x, y=est.y, cov=tuple(map(tuple, est.cov.tolist())),  # type: ignore[arg-type]
+                            method=est.method)  # fmt: skip
+
+
+def test_a_lone_bearing_across_the_line_names_no_party_and_says_what_it_cannot_place(ag) -> None:  # type: ignore[no-untyped-def]
+    """A bearing without a distance says which way, not how far: across the contact line the origin could be
+    on either side. Read as a Gaussian about its middle it would favour the far side; its lower bounds
+    along the span give neither side anything, and the rest is stated as unplaced."""
+    from trucewatch.assess.attribution import UNPLACED
+    from trucewatch.assess.geoprob import party_probabilities_many
+
+    east = _lone_bearing(ag, 35.38, 51.25, 90.0)  # from UA's side of the line, across it into RU's
+    gaussian = party_probabilities_many(np.array([east.x]), np.array([east.y]), np.array([east.cov]), ag.control)[0]
+    assert gaussian["RU"] > 0.6  # what the Gaussian reading would have stated
+    f = assess_incident(incident("explosion", "fire", origin=east), two_sources(), ag)
+    assert f.responsible_party is None
+    assert f.responsibility[UNPLACED] > 0.95 and f.responsibility["RU"] < 0.05 and f.responsibility["UA"] < 0.05
+    west = _lone_bearing(ag, 35.38, 51.25, 270.0)  # into UA's rear: UA's wherever along it the origin is
+    g = assess_incident(incident("explosion", "fire", origin=west), two_sources(), ag)
+    assert g.responsible_party == "UA" and g.responsibility["UA"] > 0.99 and UNPLACED not in g.responsibility
+
+
+def test_bounds_along_a_span_are_the_least_of_its_places_however_few_are_sampled(ag) -> None:  # type: ignore[no-untyped-def]
+    """The bounds skip sampling where places already known settle them; they must be exactly the least of
+    what every place along the span gives."""
+    from trucewatch.assess.geoprob import SPAN_POINTS, party_lower_bounds_along, party_probabilities_many
+
+    rng = np.random.default_rng(7)
+    cx, cy = (float(v) for v in ag.projector.to_xy(35.43, 51.22))
+    n = 60
+    x, y = cx + rng.uniform(-15e3, 15e3, n), cy + rng.uniform(-25e3, 25e3, n)
+    angle, along, across = rng.uniform(0, np.pi, n), rng.uniform(500, 9000, n), rng.uniform(100, 800, n)
+    c, s = np.cos(angle), np.sin(angle)
+    cov = np.empty((n, 2, 2))
+    cov[:, 0, 0] = along**2 * c * c + across**2 * s * s
+    cov[:, 1, 1] = along**2 * s * s + across**2 * c * c
+    cov[:, 0, 1] = cov[:, 1, 0] = (along**2 - across**2) * s * c
+    bounds = party_lower_bounds_along(x, y, cov, ag.control)
+    places = np.linspace(-1, 1, SPAN_POINTS) * math.sqrt(3)
+    px = (x[:, None] + places * (along * c)[:, None]).ravel()
+    py = (y[:, None] + places * (along * s)[:, None]).ravel()
+    pcov = np.zeros((n * SPAN_POINTS, 2, 2))
+    pcov[:, 0, 0] = pcov[:, 1, 1] = np.repeat(across**2, SPAN_POINTS)
+    each = party_probabilities_many(px, py, pcov, ag.control)
+    crossing = 0
+    for k in range(n):
+        at = each[k * SPAN_POINTS : (k + 1) * SPAN_POINTS]
+        for key in ("UA", "RU", "outside"):
+            assert bounds[k].get(key, 0.0) == pytest.approx(min(p.get(key, 0.0) for p in at), abs=2e-4), (k, key)
+        crossing += bounds[k]["UA"] == 0 and bounds[k]["RU"] == 0
+    assert 5 < crossing < n - 5  # both kinds present: spans across a boundary and spans within one area

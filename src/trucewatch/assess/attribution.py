@@ -9,8 +9,13 @@ import numpy as np
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.assess.evidence import Evidence
-from trucewatch.assess.geoprob import party_probabilities_many
+from trucewatch.assess.geoprob import party_lower_bounds_along, party_probabilities_many
 from trucewatch.domain.results import Incident, LocationEstimate
+
+OUTSIDE = "outside"  # the share outside every party's area of control
+UNPLACED = "unplaced"  # the share a lone bearing cannot place: it says the direction, not the distance
+NOT_A_PARTY = (OUTSIDE, UNPLACED)
+LINE_ONLY = "bearing only"  # the method of an estimate that is a line, not a point
 
 
 def responsibility(inc: Incident, obs: Sequence[Evidence], ag: Agreement) -> tuple[dict[str, float], str]:
@@ -40,17 +45,30 @@ def responsibilities(
             continue
         located.append((len(out), loc, f"{basis} ({loc.method}, 1σ {loc.sigma_m:.0f} m) within areas of control"))
         out.append(({}, ""))
-    if located:
-        probs = party_probabilities_many(
-            np.array([loc.x for _, loc, _ in located]), np.array([loc.y for _, loc, _ in located]),
-            np.array([loc.cov for _, loc, _ in located], dtype=float), ag.control,
-        )  # fmt: skip
-        for (k, _, basis), p in zip(located, probs, strict=True):
+    points = [(k, loc, basis) for k, loc, basis in located if loc.method != LINE_ONLY]
+    if points:
+        for (k, _, basis), p in zip(points, party_probabilities_many(*_columns(points), ag.control), strict=True):
             out[k] = (p, basis)
+    lines = [(k, loc, basis) for k, loc, basis in located if loc.method == LINE_ONLY]
+    if lines:
+        for (k, _, basis), p in zip(lines, party_lower_bounds_along(*_columns(lines), ag.control), strict=True):
+            out[k] = (_with_unplaced(p), basis + "; the least any place along the bearing's span gives")
     return out
+
+
+def _columns(located: list[tuple[int, LocationEstimate, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.array([loc.x for _, loc, _ in located]), np.array([loc.y for _, loc, _ in located]),
+            np.array([loc.cov for _, loc, _ in located], dtype=float))  # fmt: skip
+
+
+def _with_unplaced(probs: dict[str, float]) -> dict[str, float]:
+    """Lower bounds along a line leave a share no area is sure of: stated, as `UNPLACED`, never spread over
+    the parties (a bearing without a distance is about as often wrong as right about which side fired)."""
+    rest = round(1.0 - sum(probs.values()), 4)
+    return {**probs, UNPLACED: rest} if rest > 1e-4 else probs
 
 
 def responsible_party(probs: dict[str, float], threshold: float) -> str | None:
     """The party whose probability reaches the threshold, or None: undetermined is an honest answer."""
-    best = max(((p, k) for k, p in probs.items() if k != "outside"), default=(0.0, None))
+    best = max(((p, k) for k, p in probs.items() if k not in NOT_A_PARTY), default=(0.0, None))
     return best[1] if best[0] >= threshold else None

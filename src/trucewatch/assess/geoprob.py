@@ -8,6 +8,7 @@ same side as the position itself, so the answer is 0 or 1 and is decided from th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -165,5 +166,65 @@ def party_probabilities_many(
         rest = max(0.0, 1.0 - sum(probs.values()))
         if rest > 1e-4:
             probs["outside"] = round(rest, 4)
+        out.append(probs)
+    return out
+
+
+SPAN_POINTS = 24  # places along a bearing's span at which its lower bounds are taken
+
+
+def party_lower_bounds_along(
+    x: np.ndarray, y: np.ndarray, cov: np.ndarray, areas: dict[str, BaseGeometry]
+) -> list[dict[str, float]]:
+    """For positions known only as a line — a lone bearing with no distance, summarised as a Gaussian whose
+    major axis is the span its sensor can sense (a uniform band: ±√3 sigmas about the middle) — the
+    probability each area has wherever along the span the position lies: the least, over `SPAN_POINTS`
+    places spread along it, of what `party_probabilities_many` gives there with the error across the line
+    (the minor axis). Where the span crosses a boundary an area's bound is about 0; the bounds then do not
+    sum to one, and what they leave is what the measurement cannot place."""
+    n = len(x)
+    if not n:
+        return []
+    half = (cov[:, 0, 0] + cov[:, 1, 1]) / 2
+    gap = np.sqrt(np.maximum(half * half - (cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] ** 2), 0.0))
+    major, minor = np.sqrt(half + gap), np.sqrt(np.maximum(half - gap, 0.0))
+    angle = 0.5 * np.arctan2(2 * cov[:, 0, 1], cov[:, 0, 0] - cov[:, 1, 1])  # the major axis, from +x
+    ux, uy = np.cos(angle), np.sin(angle)
+    along = np.linspace(-1.0, 1.0, SPAN_POINTS) * math.sqrt(3.0)  # in major-axis sigmas
+    px = (x[:, None] + along[None, :] * (major * ux)[:, None]).ravel()
+    py = (y[:, None] + along[None, :] * (major * uy)[:, None]).ravel()
+    across = np.repeat(np.maximum(minor, 1.0) ** 2, SPAN_POINTS)
+    pcov = np.zeros((n * SPAN_POINTS, 2, 2))
+    pcov[:, 0, 0] = pcov[:, 1, 1] = across
+    psigma = np.sqrt(across)
+    zones = sorted(areas.items())
+    # what needs no sampling, per area and place (NaN where it does); "outside" where every area is known
+    known = {}
+    for pid, zone in zones:
+        empty = zone is None or zone.is_empty
+        known[pid] = np.zeros((n, SPAN_POINTS)) if empty else _decided(zone, px, py, pcov, psigma).reshape(n, -1)
+    known["outside"] = np.maximum(1.0 - sum(known.values()), 0.0)  # NaN wherever an area is
+    # a span is sampled only where that could lower a bound: every bound its known places leave above 0
+    # (a span across the contact line has places sure to be on each side, so every bound is 0 already)
+    with np.errstate(invalid="ignore"):
+        open_ = np.zeros(n, dtype=bool)
+        for col in known.values():
+            seen = np.where(np.isnan(col), np.inf, col).min(axis=1)
+            open_ |= seen > 0
+    open_ &= np.isnan(known["outside"]).any(axis=1)
+    for k in np.flatnonzero(open_).tolist():
+        for j in np.flatnonzero(np.isnan(known["outside"][k])).tolist():
+            at = k * SPAN_POINTS + j
+            pts = sample_points(float(px[at]), float(py[at]), pcov[at])
+            for pid, zone in zones:
+                if np.isnan(known[pid][k, j]):
+                    known[pid][k, j] = _inside(pts, zone)
+            known["outside"][k, j] = max(1.0 - sum(known[pid][k, j] for pid, _ in zones), 0.0)
+    bounds = {key: np.where(np.isnan(col), 1.0, col).min(axis=1) for key, col in known.items()}
+    out = []
+    for k in range(n):
+        probs = {pid: round(float(bounds[pid][k]), 4) for pid, _ in zones}
+        if bounds["outside"][k] > 1e-4:
+            probs["outside"] = round(float(bounds["outside"][k]), 4)
         out.append(probs)
     return out
