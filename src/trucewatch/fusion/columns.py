@@ -23,18 +23,21 @@ SOURCE_KINDS = list(SourceKind)
 TIME_PRECISIONS = list(TimePrecision)
 ASPECTS = list(Aspect)
 WEAPON_CLASSES = list(WeaponClass)
+OBSERVATION_TYPES = list(ObservationType)
 # one lookup per enum: members of different enums with the same value compare equal as strings
 _SK = {e: k for k, e in enumerate(SOURCE_KINDS)}
 _TP = {e: k for k, e in enumerate(TIME_PRECISIONS)}
 _AS = {e: k for k, e in enumerate(ASPECTS)}
 _WC = {e: k for k, e in enumerate(WEAPON_CLASSES)}
+_OT = {e: k for k, e in enumerate(OBSERVATION_TYPES)}
 NO_ASPECT = -1  # the report named no aspect: its type's default applies
 
 FLOATS = (
     "t", "lon", "lat", "observer_lon", "observer_lat", "bearing", "bearing_sigma", "fire_bearing",
     "distance", "distance_min", "distance_max", "location_precision",
 )  # fmt: skip
-CODES = ("source_kind", "time_precision", "aspect", "weapon_class", "geo_precision")
+# "named": 1 where the report names a place (fusion reads these codes, not the reports, for every report)
+CODES = ("source_kind", "time_precision", "aspect", "weapon_class", "geo_precision", "type", "named")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,7 @@ class ObservationColumns:
                 put(math.nan if v is None else v)
             named = (
                 _SK[o.source_kind], _TP[o.time_precision], NO_ASPECT if o.aspect is None else _AS[o.aspect],
-                _WC[o.weapon_class or WeaponClass.UNKNOWN], o.geo_precision or 0,
+                _WC[o.weapon_class or WeaponClass.UNKNOWN], o.geo_precision or 0, _OT[o.type], bool(o.place),
             )  # fmt: skip
             for put, k in zip(codes, named, strict=True):
                 put(k)

@@ -15,7 +15,6 @@ from trucewatch.domain.enums import (
     SPEED_OF_SOUND_M_S,
     WEAPON_RANGE_M,
     Aspect,
-    ObservationType,
     SourceKind,
     TimePrecision,
     WeaponClass,
@@ -24,6 +23,7 @@ from trucewatch.domain.observation import Observation
 from trucewatch.fusion.columns import (
     ASPECTS,
     NO_ASPECT,
+    OBSERVATION_TYPES,
     SOURCE_KINDS,
     TIME_PRECISIONS,
     WEAPON_CLASSES,
@@ -263,7 +263,8 @@ _FIRE_SIGMA = math.radians(10.0)  # a crater's direction of fire, read from its 
 # per source kind, the widest time tolerance at which its bearings are timed (-1: never)
 _ARRIVAL_TAU = np.array([TAU_S[k, TimePrecision.SECOND] if k == SourceKind.ACOUSTIC_SENSOR else -1.0
                          for k in SOURCE_KINDS])  # fmt: skip
-_DEFAULT_ASPECT_CODE = {t: ASPECTS.index(DEFAULT_ASPECT.get(t, Aspect.SITE)) for t in ObservationType}
+_DEFAULT_ASPECT_CODE = np.array([ASPECTS.index(DEFAULT_ASPECT.get(t, Aspect.SITE)) for t in OBSERVATION_TYPES])
+_FAMILY = [t.family for t in OBSERVATION_TYPES]
 _ORIGIN_CODE = ASPECTS.index(Aspect.ORIGIN)
 
 
@@ -317,7 +318,7 @@ def _prepare(
     sk, geo, wc = c["source_kind"], c["geo_precision"], c["weapon_class"]
     tau = _TAU_TABLE[sk, c["time_precision"]]
     coarse = _COARSE_TIME[c["time_precision"]] | (~stated & ~has_obs) | (geo >= 2)
-    named = np.array([bool(r.place) for r in reports], dtype=bool)
+    named = c["named"].astype(bool)
     prec = f["location_precision"]
     sigma = np.where(~np.isnan(prec), prec,
                      np.where((geo > 0) | (~stated & named), _GEO_SIGMA[geo], _POSITION_SIGMA[sk]))  # fmt: skip
@@ -338,8 +339,7 @@ def _prepare(
     judgement = _JUDGEMENT[sk]
     aspect = c["aspect"]
     if n:
-        defaults = np.fromiter((_DEFAULT_ASPECT_CODE[r.type] for r in reports), dtype=np.int64, count=n)
-        aspect = np.where(aspect == NO_ASPECT, defaults, aspect)
+        aspect = np.where(aspect == NO_ASPECT, _DEFAULT_ASPECT_CODE[c["type"]], aspect)
     # a time that is a measurement: an acoustic bearing stated to the second, to a launch
     timed = has_ray & (tau <= _ARRIVAL_TAU[sk]) & (aspect == _ORIGIN_CODE)
     arrival = np.where(timed, f["t"], math.nan)
@@ -362,15 +362,15 @@ def _prepare(
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
     L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
                               theta, ray_sigma, lo, hi, ranged, judgement, aspect, arrival, weapon_known, mid,
-                              spread)]  # fmt: skip
+                              spread, c["type"])]  # fmt: skip
     t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_, ox_, oy_ = L[:13]
-    theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, arrival_, known_, mid_, spread_ = L[13:]
+    theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, arrival_, known_, mid_, spread_, type_ = L[13:]
     j = first_row  # the next measurement's row: the table's order, point, direction of fire, bearing
     views = []
     for i, r in enumerate(reports):
         k = offset + i
         a = ASPECTS[aspect_[i]]
-        v = ObsView(k, r, t[i], tau_[i], r.type.family, coarse_[i], reach=reach_[i], weapon_known=known_[i])
+        v = ObsView(k, r, t[i], tau_[i], _FAMILY[type_[i]], coarse_[i], reach=reach_[i], weapon_known=known_[i])
         if has_pt_[i]:
             point = Point(x_[i], y_[i], _iso_cov(sigma_[i]))
             v.measurements.append(Measurement(k, a, point=point, rows=rows, at=j))
