@@ -68,8 +68,8 @@ def test_one_wild_bearing_does_not_drag_the_estimate() -> None:
 
 
 def test_direct_points_combine_by_information() -> None:
-    a = Measurement(0, "site", point=Point(0.0, 0.0, np.eye(2) * 100.0**2))  # type: ignore[arg-type]
-    b = Measurement(1, "site", point=Point(300.0, 0.0, np.eye(2) * 30.0**2))  # type: ignore[arg-type]
+    a = Measurement(0, "site", point=Point(0.0, 0.0, 100.0**2, 0.0, 100.0**2))  # type: ignore[arg-type]
+    b = Measurement(1, "site", point=Point(300.0, 0.0, 30.0**2, 0.0, 30.0**2))  # type: ignore[arg-type]
     est = localize([a, b])
     assert est is not None
     assert 260 < est.x < 300  # pulled toward the more precise report

@@ -75,18 +75,13 @@ def _point_cost(m: Measurement, est: Estimate) -> float:
         return cost if cost <= CHI2_1D else math.inf
     p = m.rough()
     dx, dy = p.x - est.x, p.y - est.y
-    (paa, pab), (_, pbb) = p.cov.tolist()
+    paa, pab, pbb = p.c00, p.c01, p.c11
     a, b, d = paa + caa, pab + cab, pbb + cbb
     det = a * d - b * b
     if det == 0.0 or not math.isfinite(det):
         return math.inf
     cost = (d * dx * dx - 2 * b * dx * dy + a * dy * dy) / det
     return cost if cost <= CHI2_2D else math.inf
-
-
-def _trace(c: np.ndarray) -> float:
-    (a, _), (_, d) = c.tolist()
-    return a + d
 
 
 def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
@@ -174,7 +169,7 @@ def cost(v: ObsView, c: Cluster) -> float:
                     continue
                 p = m.rough()
                 dist = math.hypot(p.x - other.x, p.y - other.y)
-                slack = 3 * math.sqrt(max(_trace(p.cov), 0.0) + max(other.c00 + other.c11, 0.0))
+                slack = 3 * math.sqrt(max(p.c00 + p.c11, 0.0) + max(other.c00 + other.c11, 0.0))
                 if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, 20_000):
                     best = min(best, CROSS_ASPECT_COST)
     if best == math.inf:

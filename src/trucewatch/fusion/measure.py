@@ -78,9 +78,19 @@ MIN_RANGE_M = 50.0
 
 @dataclass(slots=True)
 class Point:
+    """A position with its covariance (c00, c01; c01, c11), kept as floats: association reads it for every
+    candidate report."""
+
     x: float
     y: float
-    cov: np.ndarray  # 2x2
+    c00: float
+    c01: float
+    c11: float
+
+    @property
+    def cov(self) -> np.ndarray:
+        """The covariance as a 2×2 array (a new one each time)."""
+        return np.array([[self.c00, self.c01], [self.c01, self.c11]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +121,7 @@ class Ray:
         """A rough point for this ray: mid range, with the band along the ray and the angle across."""
         x, y = self.point(self.r_mid)
         c00, c01, c11 = band_cov(self.theta, self.sigma, self.r_mid, self.r_sigma)
-        return Point(x, y, np.array([[c00, c01], [c01, c11]]))
+        return Point(x, y, float(c00), float(c01), float(c11))
 
 
 def band_spread(lo: Any, hi: Any, judgement: Any) -> tuple[Any, Any]:
@@ -190,7 +200,7 @@ class Measurement:
             return tuple(self.rows.table[self.at].tolist())
         if self.point is not None:
             p = self.point
-            a, b, c = float(p.cov[0, 0]), float(p.cov[0, 1]), float(p.cov[1, 1])
+            a, b, c = p.c00, p.c01, p.c11
             det = a * c - b * b
             return (0.0, p.x, p.y, c / det, -b / det, a / det, 0.0, 1.0, 1.0, 1.0, math.nan, math.inf)
         r = self.ray
@@ -224,10 +234,6 @@ class ObsView:
     @property
     def primary(self) -> Measurement | None:
         return self.measurements[0] if self.measurements else None
-
-
-def _iso_cov(sigma: float) -> np.ndarray:
-    return np.eye(2) * sigma * sigma
 
 
 def prepare(
@@ -372,7 +378,8 @@ def _prepare(
         a = ASPECTS[aspect_[i]]
         v = ObsView(k, r, t[i], tau_[i], _FAMILY[type_[i]], coarse_[i], reach=reach_[i], weapon_known=known_[i])
         if has_pt_[i]:
-            point = Point(x_[i], y_[i], _iso_cov(sigma_[i]))
+            var = sigma_[i] * sigma_[i]
+            point = Point(x_[i], y_[i], var, 0.0, var)
             v.measurements.append(Measurement(k, a, point=point, rows=rows, at=j))
             j += 1
             if fire_[i] == fire_[i]:  # not NaN: the crater's direction of fire, a ray back toward the origin

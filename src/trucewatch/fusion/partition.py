@@ -51,7 +51,7 @@ class _Cols:
         rays = [(k, m.ray) for k, m in enumerate(first) if m.ray is not None]
         if pts:  # columns filled with fromiter: building arrays from per-report tuples or 2x2 arrays is slow
             at = np.fromiter((k for k, _ in pts), dtype=np.int64, count=len(pts))
-            vals = np.fromiter(chain.from_iterable((p.x, p.y, *p.cov.ravel().tolist()) for _, p in pts),
+            vals = np.fromiter(chain.from_iterable((p.x, p.y, p.c00, p.c01, p.c01, p.c11) for _, p in pts),
                                dtype=float, count=6 * len(pts)).reshape(-1, 6)  # fmt: skip
             self.has_point[at] = True
             self.px[at], self.py[at] = vals[:, 0], vals[:, 1]
