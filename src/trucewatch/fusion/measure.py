@@ -274,6 +274,13 @@ _FAMILY = [t.family for t in OBSERVATION_TYPES]
 _ORIGIN_CODE = ASPECTS.index(Aspect.ORIGIN)
 
 
+def _shared(a: np.ndarray) -> list[float]:
+    """The array as a list whose equal values are one float object."""
+    values, which = np.unique(a, return_inverse=True)
+    floats = values.tolist()
+    return [floats[k] for k in which.tolist()]
+
+
 def _ray_rows(ox: np.ndarray, oy: np.ndarray, theta: np.ndarray, sigma: np.ndarray, mid: np.ndarray,
               spread: np.ndarray, hi: np.ndarray, arrival: np.ndarray) -> np.ndarray:  # fmt: skip
     """Rays' rows of the solver's table (`Measurement.row`'s columns)."""
@@ -366,11 +373,14 @@ def _prepare(
                                        spread[has_ray], hi[has_ray], arrival[has_ray])  # fmt: skip
 
     # plain lists: indexing a numpy array per report costs more than the arithmetic done with it
-    L = [a.tolist() for a in (f["t"], tau, coarse, reach, has_pt, x, y, sigma, fire, theta_fire, has_ray, ox, oy,
-                              theta, ray_sigma, lo, hi, ranged, judgement, aspect, arrival, weapon_known, mid,
-                              spread, c["type"])]  # fmt: skip
-    t, tau_, coarse_, reach_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_, ox_, oy_ = L[:13]
-    theta_, ray_sigma_, lo_, hi_, ranged_, judgement_, aspect_, arrival_, known_, mid_, spread_, type_ = L[13:]
+    L = [a.tolist() for a in (f["t"], coarse, has_pt, x, y, sigma, fire, theta_fire, has_ray, theta, ranged, aspect,
+                              arrival, weapon_known, c["type"])]  # fmt: skip
+    t, coarse_, has_pt_, x_, y_, sigma_, fire_, theta_fire_, has_ray_, theta_, ranged_, aspect_, arrival_ = L[:13]
+    known_, type_ = L[13:]
+    # the views keep these: one float object per distinct value (most repeat: a kind's tolerance, a sensor's
+    # place and reach and the band it implies), not one per report
+    tau_, reach_, ox_, oy_, ray_sigma_, lo_, hi_, judgement_, mid_, spread_ = (
+        _shared(a) for a in (tau, reach, ox, oy, ray_sigma, lo, hi, judgement, mid, spread))  # fmt: skip
     j = first_row  # the next measurement's row: the table's order, point, direction of fire, bearing
     views = []
     for i, r in enumerate(reports):
