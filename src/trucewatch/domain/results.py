@@ -105,7 +105,9 @@ def computed(model: type[_Model], **values: Any) -> _Model:
     The instance is set up as `model_construct` sets it up (its `__dict__`, fields-set, no extra and no
     private values), without that method's per-field defaulting, which every field being given makes moot
     and which costs three times a validated construction. The tests check such models equal validated ones."""
-    fields = _ALL_FIELDS.setdefault(model, set(model.model_fields))
+    fields = _ALL_FIELDS.get(model)
+    if fields is None:
+        fields = _ALL_FIELDS[model] = set(model.model_fields)
     if values.keys() != fields:
         raise TypeError(f"{model.__name__}: every field must be given; missing or unknown: "
                         f"{sorted(fields ^ values.keys())}")  # fmt: skip

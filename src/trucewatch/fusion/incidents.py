@@ -12,7 +12,6 @@ from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import Aspect, ObservationType, WeaponClass
 from trucewatch.domain.results import Incident, LocationEstimate, computed
 from trucewatch.fusion.associate import Cluster
-from trucewatch.fusion.batch import Estimate
 
 # When reports of one event disagree on type, the most specific one names the incident.
 TYPE_PRIORITY = [
@@ -29,23 +28,20 @@ def incident_id(obs_ids: list[str]) -> str:
     return "I-" + hashlib.sha256("\n".join(sorted(obs_ids)).encode()).hexdigest()[:16]
 
 
-def _location(est: Estimate, lon: float, lat: float) -> LocationEstimate:
-    c00, c01, c11 = est.c00, est.c01, est.c11
-    return computed(
-        LocationEstimate,
-        lat=round(lat, 6), lon=round(lon, 6), x=round(est.x, 2), y=round(est.y, 2),
-        cov=((round(c00, 3), round(c01, 3)), (round(c01, 3), round(c11, 3))),
-        method=est.method, n_measurements=est.n,
-    )  # fmt: skip
-
-
 def build_all(clusters: list[Cluster], projector: Projector) -> list[Incident]:
-    """Incidents for these clusters; every estimate's position goes to longitude and latitude in one call."""
+    """Incidents for these clusters; every estimate's position goes to longitude and latitude, and every
+    published number is rounded (degrees to 6 decimals, metres to 2, square metres to 3), column by column."""
     ends = [(c.estimates.get(Aspect.ORIGIN), c.estimates.get(Aspect.IMPACT) or c.estimates.get(Aspect.SITE))
             for c in clusters]  # fmt: skip
     located = [e for pair in ends for e in pair if e is not None and e.c00 < 1e9]
-    lon, lat = projector.to_lonlat(np.array([e.x for e in located]), np.array([e.y for e in located]))
-    where = {id(e): _location(e, lo, la) for e, lo, la in zip(located, lon.tolist(), lat.tolist(), strict=True)}
+    x, y = np.array([e.x for e in located]), np.array([e.y for e in located])
+    lon, lat = projector.to_lonlat(x, y)
+    c00, c01, c11 = (np.round(np.array([getattr(e, k) for e in located]), 3).tolist() for k in ("c00", "c01", "c11"))
+    columns = zip(located, np.round(lat, 6).tolist(), np.round(lon, 6).tolist(), np.round(x, 2).tolist(),
+                  np.round(y, 2).tolist(), c00, c01, c11, strict=True)  # fmt: skip
+    where = {id(e): computed(LocationEstimate, lat=la, lon=lo, x=ex, y=ey, cov=((a, b), (b, d)), method=e.method,
+                             n_measurements=e.n)
+             for e, la, lo, ex, ey, a, b, d in columns}  # fmt: skip
     return [_incident(c, where.get(id(o)) if o else None, where.get(id(s)) if s else None)
             for c, (o, s) in zip(clusters, ends, strict=True)]  # fmt: skip
 
