@@ -20,7 +20,9 @@ and weapon events are raised, and `density` says by how much), then measures, in
   generator's leftovers); peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux
   only, else null);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
-  attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire.
+  attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire
+  (a share left unplaced — a lone bearing's — counts as given to no party, so it scores as wrong);
+  attribution_unplaced: how many attributed fire incidents leave most of their probability unplaced.
 
     python benchmarks/fusion.py --observations 100000
 """
@@ -43,7 +45,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from trucewatch.agreement import load_agreement
-from trucewatch.assess.attribution import NOT_A_PARTY, responsibilities
+from trucewatch.assess.attribution import NOT_A_PARTY, UNPLACED, responsibilities
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
 from trucewatch.fusion.collector import collector_paused
@@ -235,7 +237,7 @@ def main() -> None:
                 e, n = c.most_common(1)[0]
                 if e not in match or n > Counter(label.get(o) for o in incidents[match[e]].observation_ids)[e]:
                     match[e] = k
-        errs, crbs, cover, far_total, far_ok, brier = [], [], [], 0, 0, []
+        errs, crbs, cover, far_total, far_ok, brier, unplaced = [], [], [], 0, 0, [], 0
         calib: list[tuple[float, bool]] = []
         line = ag.contact_line
         for e_id, k in match.items():
@@ -256,6 +258,7 @@ def main() -> None:
                                  default=(None, 0.0))  # fmt: skip
                 calib.append((p_top, top == e["party"]))
                 brier.append(sum((probs.get(p, 0.0) - (1.0 if p == e["party"] else 0.0)) ** 2 for p in ("A", "B")))
+                unplaced += probs.get(UNPLACED, 0.0) > 0.5
             if line.distance(Point(tx, ty)) > 2000:
                 far_total += 1
                 best = max(((p, q) for q, p in probs.items() if q not in NOT_A_PARTY), default=(0, None))
@@ -285,6 +288,7 @@ def main() -> None:
             "ellipse95_coverage": round(float(np.mean(cover)), 4) if cover else None,
             "attribution_accuracy_far": round(far_ok / far_total, 4) if far_total else None,
             "attribution_brier": round(float(np.mean(brier)), 4) if brier else None,
+            "attribution_unplaced": unplaced,
             "attribution_calibration": _calibration(calib),
         }, sort_keys=True))  # fmt: skip
     finally:
