@@ -51,6 +51,7 @@ from trucewatch.domain.observation import Observation
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.engine import cluster
+from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.incidents import build_all
 from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, prepare
 from trucewatch.fusion.partition import components
@@ -184,11 +185,15 @@ def main() -> None:
         peak_was_reset = _reset_peak_rss()
         t0 = time.perf_counter()
         with collector_paused():  # as `fuse` runs these steps
+            give_back()
             views = prepare(cols, ag.projector, ag.place)
+            give_back()
             t1 = time.perf_counter()
             clusters = cluster(views)
+            give_back()
             t2 = time.perf_counter()
             incidents = build_all(clusters, ag.projector)
+            give_back()
         with collector_paused():  # as `assess` runs attribution
             evidence = [[v.report for v in c.members] for c in clusters]  # build_all keeps the clusters' order
             resp = [p for p, _ in responsibilities(incidents, evidence, ag)]

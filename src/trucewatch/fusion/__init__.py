@@ -12,6 +12,7 @@ from trucewatch.fusion.coarse import attach
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.engine import cluster
+from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.incidents import build_all, sort_key
 from trucewatch.fusion.measure import prepare
 
@@ -26,8 +27,11 @@ def fuse(
     """Observations (or their columns) in, incidents out, in a deterministic order whatever the order of the
     observations. Pure: no I/O."""
     with collector_paused():
+        give_back()  # what came before (reading, parsing) freed
         views = prepare(observations, projector, place)
+        give_back()
         clusters = cluster(views)
+        give_back()
         coarse = [v for v in views if v.coarse or not v.measurements]
         clusters += attach([v for v in coarse if v.measurements], clusters)
         for v in coarse:
@@ -35,4 +39,6 @@ def fuse(
                 c = Cluster()
                 c.members.append(v)
                 clusters.append(c)
-        return sorted(build_all([c for c in clusters if c.members], projector), key=sort_key)
+        incidents = sorted(build_all([c for c in clusters if c.members], projector), key=sort_key)
+        give_back()
+        return incidents

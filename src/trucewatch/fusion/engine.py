@@ -18,6 +18,7 @@ from trucewatch.fusion.batch import (
     localize_batch,
     normalized_residuals_batch,
 )
+from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
@@ -144,6 +145,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             owner[k].outlier = True
         keep = np.array([k for k in range(len(ms)) if not owner[k].outlier], dtype=np.int64)
         est, worst = _solve(table.take(keep, table.group[keep]), len(ranged))
+    give_back()  # the batched solves' arrays
     fits, worst_of = est.estimates(ranged), worst.tolist()
     clusters: list[Cluster] = []
     ambiguous: list[list[ObsView]] = []  # for the greedy step: built report by report, checked whole below
@@ -169,8 +171,10 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         c.estimates = {a: fits[g] for a, g in aspects.items()}
         clusters.append(c)
     assigned = greedy_all(ambiguous)
+    give_back()
     checked = {id(c): len(c.members) for c in clusters}  # solved and found consistent above
     out = finish(clusters + assigned)
+    give_back()
     # after finish: its merges can join a wild report's split-off cluster back in; a clean cluster they
     # left as it was needs no second look
     _drop_wild([c for c in out if checked.get(id(c)) != len(c.members)])
