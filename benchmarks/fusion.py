@@ -16,9 +16,9 @@ and weapon events are raised, and `density` says by how much), then measures, in
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
 - peak_rss_mb: the whole process's peak (generating and parsing the data included; the observations are
   validated one at a time into the columns fusion reads, none is held as a model);
-  rss_before_fusion_mb: memory held when fusion starts (those columns, with the ground truth and the
-  generator's leftovers); peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux
-  only, else null);
+  rss_before_fusion_mb: memory held when fusion starts (those columns and what the generator and the
+  parser freed but the allocator still holds; the ground truth is read after fusion);
+  peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux only, else null);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire
   (a share left unplaced — a lone bearing's — counts as given to no party, so it scores as wrong);
@@ -177,9 +177,6 @@ def main() -> None:
         ag = load_agreement(files.agreement)
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
         cols = ObservationColumns.of(_accepted(files.observations, ctx))
-        truth = json.loads(files.truth.read_text())
-        events = {e["id"]: e for e in truth["events"]}
-        label = truth["observations"]
 
         input_rss = _rss_mb("VmRSS")
         peak_was_reset = _reset_peak_rss()
@@ -200,6 +197,10 @@ def main() -> None:
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
         grouping_seconds = t2 - t1
+        # the ground truth is read only now: the harness's data, not fusion's
+        truth = json.loads(files.truth.read_text())
+        events = {e["id"]: e for e in truth["events"]}
+        label = truth["observations"]
 
         # our labels
         of = {o: k for k, i in enumerate(incidents) for o in i.observation_ids}
