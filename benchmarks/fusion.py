@@ -19,6 +19,7 @@ and weapon events are raised, and `density` says by how much), then measures, in
   rss_before_fusion_mb: memory held when fusion starts (those columns and what the generator and the
   parser freed but the allocator still holds; the ground truth is read after fusion);
   peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux only, else null);
+  peak_rss_before_fusion_mb: the peak while the data was generated and parsed (Linux only);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire
   (a share left unplaced — a lone bearing's — counts as given to no party, so it scores as wrong);
@@ -178,7 +179,7 @@ def main() -> None:
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
         cols = ObservationColumns.of(_accepted(files.observations, ctx))
 
-        input_rss = _rss_mb("VmRSS")
+        input_rss, input_peak = _rss_mb("VmRSS"), _rss_mb("VmHWM")
         peak_was_reset = _reset_peak_rss()
         t0 = time.perf_counter()
         with collector_paused():  # as `fuse` runs these steps
@@ -282,6 +283,7 @@ def main() -> None:
             "incidents": len(incidents),
             "peak_rss_mb": round(peak),
             "rss_before_fusion_mb": input_rss,
+            "peak_rss_before_fusion_mb": input_peak,
             "peak_rss_during_fusion_mb": fusion_peak,
             "pairwise_f1": ours,
             "baseline_pairwise_f1": {"acled_rule": acled_f1, "dbscan": dbscan_f1},
