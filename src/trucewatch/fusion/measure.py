@@ -226,7 +226,7 @@ class ObsView:
     tau: float
     family: str
     coarse: bool
-    measurements: list[Measurement] = field(default_factory=list)
+    measurements: tuple[Measurement, ...] = ()  # a tuple: a million views' lists would hold spare room
     reach: float = WEAPON_RANGE_M[WeaponClass.UNKNOWN]  # how far its weapon fires (m)
     weapon_known: bool = False  # the report names the weapon (else `reach` is the unknown class's)
     outlier: bool = False  # joined by time alone; kept as evidence, left out of the position estimate
@@ -386,20 +386,20 @@ def _prepare(
     for i, r in enumerate(reports):
         k = offset + i
         a = ASPECTS[aspect_[i]]
-        v = ObsView(k, r, t[i], tau_[i], _FAMILY[type_[i]], coarse_[i], reach=reach_[i], weapon_known=known_[i])
+        ms = []
         if has_pt_[i]:
             var = sigma_[i] * sigma_[i]
             point = Point(x_[i], y_[i], var, 0.0, var)
-            v.measurements.append(Measurement(k, a, point=point, rows=rows, at=j))
+            ms.append(Measurement(k, a, point=point, rows=rows, at=j))
             j += 1
             if fire_[i] == fire_[i]:  # not NaN: the crater's direction of fire, a ray back toward the origin
                 ray = Ray(x_[i], y_[i], theta_fire_[i], _FIRE_SIGMA, MIN_RANGE_M, reach_[i], False)
-                v.measurements.append(Measurement(k, Aspect.ORIGIN, ray=ray, rows=rows, at=j))
+                ms.append(Measurement(k, Aspect.ORIGIN, ray=ray, rows=rows, at=j))
                 j += 1
         if has_ray_[i]:
             ray = Ray(ox_[i], oy_[i], theta_[i], ray_sigma_[i], lo_[i], hi_[i], ranged_[i], judgement_[i], mid_[i],
                       spread_[i])  # fmt: skip
-            v.measurements.append(Measurement(k, a, ray=ray, arrival=arrival_[i], rows=rows, at=j))
+            ms.append(Measurement(k, a, ray=ray, arrival=arrival_[i], rows=rows, at=j))
             j += 1
-        views.append(v)
+        views.append(ObsView(k, r, t[i], tau_[i], _FAMILY[type_[i]], coarse_[i], tuple(ms), reach_[i], known_[i]))
     return views, table
