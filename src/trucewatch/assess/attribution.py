@@ -9,13 +9,11 @@ import numpy as np
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.assess.evidence import Evidence
-from trucewatch.assess.geoprob import party_lower_bounds_along, party_probabilities_many
-from trucewatch.domain.results import Incident, LocationEstimate
+from trucewatch.assess.geoprob import OUTSIDE, party_lower_bounds_along, party_probabilities_many
+from trucewatch.domain.results import LINE_ONLY, Incident, LocationEstimate
 
-OUTSIDE = "outside"  # the share outside every party's area of control
 UNPLACED = "unplaced"  # the share a lone bearing cannot place: it says the direction, not the distance
 NOT_A_PARTY = (OUTSIDE, UNPLACED)
-LINE_ONLY = "bearing only"  # the method of an estimate that is a line, not a point
 
 
 def responsibility(inc: Incident, obs: Sequence[Evidence], ag: Agreement) -> tuple[dict[str, float], str]:

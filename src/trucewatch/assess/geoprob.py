@@ -19,6 +19,7 @@ from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
 SAMPLES = 1024
+OUTSIDE = "outside"  # the share outside every party's area of control
 
 
 @lru_cache(maxsize=1)
@@ -105,11 +106,16 @@ def _straight(zone: BaseGeometry, x: np.ndarray, y: np.ndarray, cov: np.ndarray,
     return out
 
 
-def _major_sigmas(cov: np.ndarray) -> np.ndarray:
-    """Roots of the larger eigenvalues of n 2×2 covariances (n×2×2), in closed form."""
+def _axes(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Roots of the larger and the smaller eigenvalues of n 2×2 covariances (n×2×2), in closed form."""
     half = (cov[:, 0, 0] + cov[:, 1, 1]) / 2
     det = cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] * cov[:, 0, 1]
-    return np.sqrt(np.maximum(half + np.sqrt(np.maximum(half * half - det, 0.0)), 0.0))
+    gap = np.sqrt(np.maximum(half * half - det, 0.0))
+    return np.sqrt(np.maximum(half + gap, 0.0)), np.sqrt(np.maximum(half - gap, 0.0))
+
+
+def _major_sigmas(cov: np.ndarray) -> np.ndarray:
+    return _axes(cov)[0]
 
 
 def _inside(pts: np.ndarray, zone: BaseGeometry) -> float:
@@ -165,7 +171,7 @@ def party_probabilities_many(
         probs = {pid: round(float(col[k]), 4) for pid, col in columns.items()}
         rest = max(0.0, 1.0 - sum(probs.values()))
         if rest > 1e-4:
-            probs["outside"] = round(rest, 4)
+            probs[OUTSIDE] = round(rest, 4)
         out.append(probs)
     return out
 
@@ -185,9 +191,7 @@ def party_lower_bounds_along(
     n = len(x)
     if not n:
         return []
-    half = (cov[:, 0, 0] + cov[:, 1, 1]) / 2
-    gap = np.sqrt(np.maximum(half * half - (cov[:, 0, 0] * cov[:, 1, 1] - cov[:, 0, 1] ** 2), 0.0))
-    major, minor = np.sqrt(half + gap), np.sqrt(np.maximum(half - gap, 0.0))
+    major, minor = _axes(cov)
     angle = 0.5 * np.arctan2(2 * cov[:, 0, 1], cov[:, 0, 0] - cov[:, 1, 1])  # the major axis, from +x
     ux, uy = np.cos(angle), np.sin(angle)
     along = np.linspace(-1.0, 1.0, SPAN_POINTS) * math.sqrt(3.0)  # in major-axis sigmas
@@ -203,7 +207,7 @@ def party_lower_bounds_along(
     for pid, zone in zones:
         empty = zone is None or zone.is_empty
         known[pid] = np.zeros((n, SPAN_POINTS)) if empty else _decided(zone, px, py, pcov, psigma).reshape(n, -1)
-    known["outside"] = np.maximum(1.0 - sum(known.values()), 0.0)  # NaN wherever an area is
+    known[OUTSIDE] = np.maximum(1.0 - sum(known.values()), 0.0)  # NaN wherever an area is
     # a span is sampled only where that could lower a bound: every bound its known places leave above 0
     # (a span across the contact line has places sure to be on each side, so every bound is 0 already)
     with np.errstate(invalid="ignore"):
@@ -211,20 +215,20 @@ def party_lower_bounds_along(
         for col in known.values():
             seen = np.where(np.isnan(col), np.inf, col).min(axis=1)
             open_ |= seen > 0
-    open_ &= np.isnan(known["outside"]).any(axis=1)
+    open_ &= np.isnan(known[OUTSIDE]).any(axis=1)
     for k in np.flatnonzero(open_).tolist():
-        for j in np.flatnonzero(np.isnan(known["outside"][k])).tolist():
+        for j in np.flatnonzero(np.isnan(known[OUTSIDE][k])).tolist():
             at = k * SPAN_POINTS + j
             pts = sample_points(float(px[at]), float(py[at]), pcov[at])
             for pid, zone in zones:
                 if np.isnan(known[pid][k, j]):
                     known[pid][k, j] = _inside(pts, zone)
-            known["outside"][k, j] = max(1.0 - sum(known[pid][k, j] for pid, _ in zones), 0.0)
+            known[OUTSIDE][k, j] = max(1.0 - sum(known[pid][k, j] for pid, _ in zones), 0.0)
     bounds = {key: np.where(np.isnan(col), 1.0, col).min(axis=1) for key, col in known.items()}
     out = []
     for k in range(n):
         probs = {pid: round(float(bounds[pid][k]), 4) for pid, _ in zones}
-        if bounds["outside"][k] > 1e-4:
-            probs["outside"] = round(float(bounds["outside"][k]), 4)
+        if bounds[OUTSIDE][k] > 1e-4:
+            probs[OUTSIDE] = round(float(bounds[OUTSIDE][k]), 4)
         out.append(probs)
     return out

@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trucewatch.domain.enums import Outcome, Status, WeaponClass
 
+# The method of an estimate made from one bearing that gives no distance: a line (the sensor's span along the
+# bearing), not a point; attribution reads it so.
+LINE_ONLY = "bearing only"
+
 
 class LocationEstimate(BaseModel):
     """A point with a 2×2 covariance in local east/north metres (the uncertainty ellipse)."""
@@ -20,7 +24,7 @@ class LocationEstimate(BaseModel):
     x: float  # local metric east, metres, in the agreement's projection
     y: float  # local metric north
     cov: tuple[tuple[float, float], tuple[float, float]]
-    method: str  # "triangulation", "bearing+distance", "direct", "place", "mean"
+    method: str  # "triangulation", "bearing+distance", LINE_ONLY, "combined", "direct", "mean", "place"
     n_measurements: int = 1
 
     @property

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trucewatch.domain.enums import Aspect, ObservationType
+from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
 from trucewatch.fusion.measure import Measurement, ObsView, firing_gap, joint_reach
 
@@ -154,7 +155,7 @@ def cost(v: ObsView, c: Cluster) -> float:
     for m in v.measurements:
         est = c.estimates.get(m.aspect)
         if est is not None and est.c00 < 1e9:
-            lone_ray = est.method == "bearing only"
+            lone_ray = est.method == LINE_ONLY
             if lone_ray and m.ray is not None and not m.ray.ranged:
                 other = c.measurements(m.aspect)
                 ok = any(_ray_pair_ok(m, o) for o in other if o.ray is not None)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
+from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.measure import ARRIVAL_SIGMA_S
 
 HUBER_K = 2.5  # residuals beyond this many sigmas count linearly, not quadratically
@@ -108,7 +109,7 @@ def method_name(points: int, rays: int, ranged: bool) -> str:
     if rays >= 2 and not points:
         return "triangulation"
     if rays == 1 and not points:
-        return "bearing+distance" if ranged else "bearing only"
+        return "bearing+distance" if ranged else LINE_ONLY
     return "combined"
 
 
