@@ -14,12 +14,12 @@ and weapon events are raised, and `density` says by how much), then measures, in
   crb_ratio_without_worst_1pct and crb_worst_0_1pct_share_of_squared_error say how much of that RMSE a
   few gross failures carry;
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
-- peak_rss_mb: the whole process's peak (generating and parsing the data included; the observations are
-  validated one at a time into the columns fusion reads, none is held as a model);
-  rss_before_fusion_mb: memory held when fusion starts (those columns and what the generator and the
-  parser freed but the allocator still holds; the ground truth is read after fusion);
-  peak_rss_during_fusion_mb: the peak from there until attribution ends (Linux only, else null);
+- peak_rss_mb: the whole process's peak: generating and parsing the data, fusion, and the evaluation with
+  its baselines (the observations are validated one at a time into the columns fusion reads, none is held
+  as a model; the ground truth is kept as a few arrays, the parsed file dropped before fusion);
+  rss_before_fusion_mb: memory held when fusion starts (those columns and that truth);
   peak_rss_before_fusion_mb: the peak while the data was generated and parsed (Linux only);
+  peak_rss_during_fusion_mb: the peak from fusion's start until attribution ends (Linux only, else null);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire
   (a share left unplaced — a lone bearing's — counts as given to no party, so it scores as wrong);
@@ -39,6 +39,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,17 +66,47 @@ OBS_PER_DAY = 85  # the default scenario's density
 MAX_DAYS = 3650  # the longest window an agreement may set
 
 
-def pairwise_f1(labels_pred: list[int], labels_true: list[str | None]) -> float:
-    pred = Counter(labels_pred)
-    pred_pairs = sum(k * (k - 1) // 2 for k in pred.values())
-    joint = Counter((p, t) for p, t in zip(labels_pred, labels_true, strict=True) if t is not None)
-    tp = sum(k * (k - 1) // 2 for k in joint.values())
-    true = Counter(t for t in labels_true if t is not None)
-    true_pairs = sum(k * (k - 1) // 2 for k in true.values())
+def pairwise_f1(labels_pred: np.ndarray, labels_true: np.ndarray) -> float:
+    """Pairwise F1 of a grouping against the truth: integer labels per observation, -1 in `labels_true`
+    for an observation of no event (it counts in predicted pairs, never in true ones)."""
+
+    def pairs(labels: np.ndarray) -> int:
+        counts = np.unique(labels, return_counts=True)[1].astype(np.int64)
+        return int((counts * (counts - 1) // 2).sum())
+
+    pred, true = np.asarray(labels_pred, dtype=np.int64), np.asarray(labels_true, dtype=np.int64)
+    known = true >= 0
+    pred_pairs, true_pairs = pairs(pred), pairs(true[known])
+    tp = pairs(pred[known] * (int(true.max(initial=0)) + 1) + true[known])
     if not pred_pairs or not true_pairs or not tp:
         return 0.0
     p, r = tp / pred_pairs, tp / true_pairs
     return round(2 * p * r / (p + r), 4)
+
+
+@dataclass
+class Truth:
+    """The ground truth, compact: per observation (in the columns' order) its event's number, -1 for none;
+    per event its kind, party and true origin. Read before fusion and the parsed file dropped, so that the
+    harness's own data weighs little beside what it measures."""
+
+    label: np.ndarray
+    fire: np.ndarray
+    party: list[str | None]
+    origin_x: np.ndarray
+    origin_y: np.ndarray
+
+    @classmethod
+    def read(cls, path: Path, cols: ObservationColumns) -> Truth:
+        truth = json.loads(path.read_text())
+        number = {e["id"]: k for k, e in enumerate(truth["events"])}
+        of = truth["observations"]
+        label = np.fromiter((number.get(of.get(r.id), -1) for r in cols.reports), dtype=np.int64, count=len(cols))
+        events = truth["events"]
+        origin = [e.get("origin") or {"x": math.nan, "y": math.nan} for e in events]
+        return cls(label, np.array([e["kind"] == "fire" for e in events], dtype=bool),
+                   [e.get("party") for e in events], np.array([o["x"] for o in origin], dtype=float),
+                   np.array([o["y"] for o in origin], dtype=float))  # fmt: skip
 
 
 def crb_trace(inc_views, aspect: Aspect, x: float, y: float) -> float | None:  # type: ignore[no-untyped-def]
@@ -178,6 +209,8 @@ def main() -> None:
         ag = load_agreement(files.agreement)
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
         cols = ObservationColumns.of(_accepted(files.observations, ctx))
+        truth = Truth.read(files.truth, cols)
+        give_back()  # the parsed file is gone; what the generator, the parser and it freed goes back too
 
         input_rss, input_peak = _rss_mb("VmRSS"), _rss_mb("VmHWM")
         peak_was_reset = _reset_peak_rss()
@@ -198,60 +231,63 @@ def main() -> None:
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
         grouping_seconds = t2 - t1
-        # the ground truth is read only now: the harness's data, not fusion's
-        truth = json.loads(files.truth.read_text())
-        events = {e["id"]: e for e in truth["events"]}
-        label = truth["observations"]
+        # our labels: each observation's cluster (build_all keeps the clusters' order); any left out alone
+        n = len(cols)
+        ours_labels = np.full(n, -1, dtype=np.int64)
+        for k, c in enumerate(clusters):
+            ours_labels[[v.index for v in c.members]] = k
+        alone = ours_labels < 0
+        ours_labels[alone] = len(clusters) + np.arange(int(alone.sum()))
+        ours = pairwise_f1(ours_labels, truth.label)
 
-        # our labels
-        of = {o: k for k, i in enumerate(incidents) for o in i.observation_ids}
-        ids = [r.id for r in cols.reports]
-        truth_labels = [label.get(i) for i in ids]
-        ours = pairwise_f1([of[i] for i in ids], truth_labels)
+        # both baselines read each report's rough position: its point, or its bearing at mid range
+        first = [v.measurements[0] for v in views if v.measurements]
+        has = np.array([bool(v.measurements) for v in views], dtype=bool)
+        rows = first[0].rows.table[[m.at for m in first]] if first else np.zeros((0, 12))
+        rx, ry = np.zeros(n), np.zeros(n)
+        ray = rows[:, 0] == 1.0
+        rx[has] = np.where(ray, rows[:, 1] + rows[:, 8] * np.sin(rows[:, 6]), rows[:, 1])
+        ry[has] = np.where(ray, rows[:, 2] + rows[:, 8] * np.cos(rows[:, 6]), rows[:, 2])
+        lon, lat = (np.where(has, v, 0.0) for v in ag.projector.to_lonlat(rx, ry))
+        t = cols.floats()["t"]
 
-        # baseline 1: ACLED's rule
-        rough = []
-        for v in views:
-            p = v.measurements[0].rough() if v.measurements else None
-            lon, lat = ag.projector.to_lonlat(p.x, p.y) if p else (0.0, 0.0)
-            rough.append((float(lon), float(lat), p.x if p else 0.0, p.y if p else 0.0))
-        acled = {}
-        acled_labels = []
-        for v, (lon, lat, _, _) in zip(views, rough, strict=True):
-            key = (datetime.fromtimestamp(v.t, UTC).date(), round(lon, 2), round(lat, 2), v.report.type.value)
-            acled_labels.append(acled.setdefault(key, len(acled)))
-        acled_f1 = pairwise_f1(acled_labels, [label.get(v.report.id) for v in views])
+        # baseline 1: ACLED's rule (same day, same place to 0.01°, same type)
+        key = np.column_stack([np.floor(t / 86400.0), np.round(lon * 100), np.round(lat * 100), cols.codes()["type"]])
+        acled_f1 = pairwise_f1(np.unique(key, axis=0, return_inverse=True)[1].ravel(), truth.label)
 
         # baseline 2: DBSCAN on (x, y, scaled time), the same rough positions
         from sklearn.cluster import DBSCAN
 
-        feats = np.array([(x / 2000.0, y / 2000.0, v.t / 120.0) for v, (_, _, x, y) in zip(views, rough, strict=True)])
+        feats = np.column_stack([rx / 2000.0, ry / 2000.0, t / 120.0])
         # eps swept so the baseline is shown at its best on this data, not at a strawman setting
         dbscan_f1, dbscan_seconds, dbscan_eps = -1.0, 0.0, 0.0
         for eps in (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0):
             t4 = time.perf_counter()
             db = DBSCAN(eps=eps, min_samples=1).fit(feats).labels_
             took = time.perf_counter() - t4
-            f1 = pairwise_f1(list(db), [label.get(v.report.id) for v in views])
+            f1 = pairwise_f1(db, truth.label)
             if f1 > dbscan_f1:
                 dbscan_f1, dbscan_seconds, dbscan_eps = f1, took, eps
 
-        # accuracy against the truth
-        match: dict[str, int] = {}
-        for k, inc in enumerate(incidents):
-            c = Counter(label.get(o) for o in inc.observation_ids if label.get(o))
-            if c:
-                e, n = c.most_common(1)[0]
-                if e not in match or n > Counter(label.get(o) for o in incidents[match[e]].observation_ids)[e]:
-                    match[e] = k
+        # accuracy against the truth: each event's incident is the one holding most of its reports (the first
+        # such, ties broken in observation-id order as the incident lists them)
+        match: dict[int, int] = {}
+        most: dict[int, int] = {}
+        for k, c in enumerate(clusters):
+            members = sorted(c.members, key=lambda v: v.report.id)
+            counts = Counter(e for e in truth.label[[v.index for v in members]].tolist() if e >= 0)
+            if counts:
+                e, got = counts.most_common(1)[0]
+                if got > most.get(e, 0):
+                    match[e], most[e] = k, got
         errs, crbs, cover, far_total, far_ok, brier, unplaced = [], [], [], 0, 0, [], 0
         calib: list[tuple[float, bool]] = []
         line = ag.contact_line
-        for e_id, k in match.items():
-            e, inc, cl = events[e_id], incidents[k], clusters[k]
-            if e["kind"] != "fire" or inc.origin is None:
+        for e, k in match.items():
+            inc, cl, party = incidents[k], clusters[k], truth.party[e]
+            if not truth.fire[e] or inc.origin is None:
                 continue
-            tx, ty = e["origin"]["x"], e["origin"]["y"]
+            tx, ty = float(truth.origin_x[e]), float(truth.origin_y[e])
             d = np.array([inc.origin.x - tx, inc.origin.y - ty])
             cov = np.array(inc.origin.cov)
             cover.append(float(d @ np.linalg.solve(cov, d)) <= 5.991)
@@ -263,13 +299,13 @@ def main() -> None:
             if probs:
                 top, p_top = max(((q, p) for q, p in probs.items() if q not in NOT_A_PARTY), key=lambda kv: kv[1],
                                  default=(None, 0.0))  # fmt: skip
-                calib.append((p_top, top == e["party"]))
-                brier.append(sum((probs.get(p, 0.0) - (1.0 if p == e["party"] else 0.0)) ** 2 for p in ("A", "B")))
+                calib.append((p_top, top == party))
+                brier.append(sum((probs.get(p, 0.0) - (1.0 if p == party else 0.0)) ** 2 for p in ("A", "B")))
                 unplaced += probs.get(UNPLACED, 0.0) > 0.5
             if line.distance(Point(tx, ty)) > 2000:
                 far_total += 1
                 best = max(((p, q) for q, p in probs.items() if q not in NOT_A_PARTY), default=(0, None))
-                far_ok += best[1] == e["party"] and best[0] >= ag.spec.settings.attribution_threshold
+                far_ok += best[1] == party and best[0] >= ag.spec.settings.attribution_threshold
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({
             "observations": len(cols),
