@@ -231,6 +231,8 @@ def main() -> None:
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
         grouping_seconds = t2 - t1
+        n_components = len(components([v for v in views if not v.coarse and v.measurements]))
+        give_back()
         # our labels: each observation's cluster (build_all keeps the clusters' order); any left out alone
         n = len(cols)
         ours_labels = np.full(n, -1, dtype=np.int64)
@@ -243,13 +245,13 @@ def main() -> None:
         # both baselines read each report's rough position: its point, or its bearing at mid range
         first = [v.measurements[0] for v in views if v.measurements]
         has = np.array([bool(v.measurements) for v in views], dtype=bool)
-        rows = first[0].rows.table[[m.at for m in first]] if first else np.zeros((0, 12))
+        at = np.array([m.at for m in first], dtype=np.int64)
+        kind, x, y, theta, mid = (first[0].rows.table[at, j] if first else np.zeros(0) for j in (0, 1, 2, 6, 8))
         rx, ry = np.zeros(n), np.zeros(n)
-        ray = rows[:, 0] == 1.0
-        rx[has] = np.where(ray, rows[:, 1] + rows[:, 8] * np.sin(rows[:, 6]), rows[:, 1])
-        ry[has] = np.where(ray, rows[:, 2] + rows[:, 8] * np.cos(rows[:, 6]), rows[:, 2])
+        rx[has] = np.where(kind == 1.0, x + mid * np.sin(theta), x)
+        ry[has] = np.where(kind == 1.0, y + mid * np.cos(theta), y)
         lon, lat = (np.where(has, v, 0.0) for v in ag.projector.to_lonlat(rx, ry))
-        t = cols.floats()["t"]
+        t = np.fromiter((v.t for v in views), dtype=float, count=n)
 
         # baseline 1: ACLED's rule (same day, same place to 0.01°, same type)
         key = np.column_stack([np.floor(t / 86400.0), np.round(lon * 100), np.round(lat * 100), cols.codes()["type"]])
@@ -315,7 +317,7 @@ def main() -> None:
             "seconds_prepare": round(t1 - t0, 2),
             "seconds_grouping_and_localisation": round(grouping_seconds, 2),
             "seconds_incidents_and_attribution": round(t3 - t2, 2),
-            "components": len(components([v for v in views if not v.coarse and v.measurements])),
+            "components": n_components,
             "incidents": len(incidents),
             "peak_rss_mb": round(peak),
             "rss_before_fusion_mb": input_rss,

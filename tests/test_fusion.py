@@ -510,3 +510,23 @@ def test_give_back_returns_freed_heap_pages_held_below_a_live_block() -> None:
     after = resident_mb()
     assert held - after > 0.5 * (200_000_000 / 2**20), (before, held, after)
     assert pin
+
+
+def test_components_are_the_same_whatever_the_block_of_anchors(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Candidate pairs are gated a block of anchors at a time; the blocks' seams must not lose or add a link."""
+    import trucewatch.fusion.partition as partition
+    from trucewatch.fusion.columns import ObservationColumns
+    from trucewatch.intake.formats import read_file
+    from trucewatch.intake.validate import Context
+    from trucewatch.scenario.generate import generate
+
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    files = generate(tmp_path, days=3, seed=3, start=start)
+    ag = load_agreement(files.agreement)
+    ctx = Context.for_agreement(ag, now=start + timedelta(days=4))
+    cols = ObservationColumns.of(o for _, o in read_file(files.observations, ctx).accepted)
+    fine = [v for v in prepare(cols, ag.projector, ag.place) if not v.coarse and v.measurements]
+    whole = [[v.index for v in comp] for comp in components(fine)]
+    assert len(fine) > 7 * 20 and any(len(comp) > 3 for comp in whole)
+    monkeypatch.setattr(partition, "PAIR_BLOCK", 7)
+    assert [[v.index for v in comp] for comp in components(fine)] == whole

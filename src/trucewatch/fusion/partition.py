@@ -16,6 +16,7 @@ from trucewatch.fusion.table import ASPECT_CODE
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
 GATE_1D = 15.0
 LOOSE_TAU_S = 120.0  # observations vaguer than this in time are not linked into components
+PAIR_BLOCK = 50_000  # anchors whose candidate pairs are gated together
 
 
 def _pairs(t_a: np.ndarray, t_b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,12 +160,16 @@ def components(views: list[ObsView]) -> list[list[ObsView]]:
     for f in np.unique(fam):
         idx = np.flatnonzero((fam == f) & linkable)
         t = c.t[idx]
-        a, b = _pairs(t, t, np.zeros(len(idx)), np.full(len(idx), FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S))
-        keep = a != b
-        a, b = idx[a[keep]], idx[b[keep]]
-        g = _gate(c, a, b)
-        links_i.append(a[g])
-        links_j.append(b[g])
+        reach = FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S
+        for s in range(0, len(idx), PAIR_BLOCK):  # a block of anchors at a time: the candidates' arrays stay small
+            part = t[s : s + PAIR_BLOCK]
+            a, b = _pairs(part, t, np.zeros(len(part)), np.full(len(part), reach))
+            a += s
+            keep = a != b
+            a, b = idx[a[keep]], idx[b[keep]]
+            g = _gate(c, a, b)
+            links_i.append(a[g])
+            links_j.append(b[g])
     n = len(views)
     i = np.concatenate(links_i) if links_i else np.zeros(0, dtype=int)
     j = np.concatenate(links_j) if links_j else np.zeros(0, dtype=int)
