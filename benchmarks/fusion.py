@@ -195,6 +195,83 @@ def _accepted(path: Path, ctx: Context) -> Iterator[Observation]:
             yield item[1].model_copy(update={"id": item[1].client_id})
 
 
+def _labels(clusters, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each observation's cluster (build_all keeps the clusters' order); one left out is alone."""
+    labels = np.full(n, -1, dtype=np.int64)
+    for k, c in enumerate(clusters):
+        labels[[v.index for v in c.members]] = k
+    alone = labels < 0
+    labels[alone] = len(clusters) + np.arange(int(alone.sum()))
+    return labels
+
+
+def _accuracy(clusters, incidents, resp, truth: Truth, ag) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Location and attribution accuracy of the fused incidents against the truth. Each event's incident is
+    the one holding most of its reports (the first such, ties broken in observation-id order as the incident
+    lists them)."""
+    match: dict[int, int] = {}
+    most: dict[int, int] = {}
+    for k, c in enumerate(clusters):
+        members = sorted(c.members, key=lambda v: v.report.id)
+        counts = Counter(e for e in truth.label[[v.index for v in members]].tolist() if e >= 0)
+        if counts:
+            e, got = counts.most_common(1)[0]
+            if got > most.get(e, 0):
+                match[e], most[e] = k, got
+    errs, crbs, cover, far_total, far_ok, brier, unplaced = [], [], [], 0, 0, [], 0
+    calib: list[tuple[float, bool]] = []
+    line = ag.contact_line
+    for e, k in match.items():
+        inc, cl, party = incidents[k], clusters[k], truth.party[e]
+        if not truth.fire[e] or inc.origin is None:
+            continue
+        tx, ty = float(truth.origin_x[e]), float(truth.origin_y[e])
+        d = np.array([inc.origin.x - tx, inc.origin.y - ty])
+        cov = np.array(inc.origin.cov)
+        cover.append(float(d @ np.linalg.solve(cov, d)) <= 5.991)
+        tr = crb_trace(cl.members, Aspect.ORIGIN, tx, ty)
+        if tr is not None:
+            errs.append(float(d @ d))
+            crbs.append(tr)
+        probs = resp[k]
+        if probs:
+            top, p_top = max(((q, p) for q, p in probs.items() if q not in NOT_A_PARTY), key=lambda kv: kv[1],
+                             default=(None, 0.0))  # fmt: skip
+            calib.append((p_top, top == party))
+            brier.append(sum((probs.get(p, 0.0) - (1.0 if p == party else 0.0)) ** 2 for p in ("A", "B")))
+            unplaced += probs.get(UNPLACED, 0.0) > 0.5
+        if line.distance(Point(tx, ty)) > 2000:
+            far_total += 1
+            best = max(((p, q) for q, p in probs.items() if q not in NOT_A_PARTY), default=(0, None))
+            far_ok += best[1] == party and best[0] >= ag.spec.settings.attribution_threshold
+    return {
+        "crb_ratio": round(math.sqrt(np.mean(errs)) / math.sqrt(np.mean(crbs)), 3) if errs else None,
+        "crb_incidents": len(errs),
+        **_crb_tail(errs, crbs),
+        "ellipse95_coverage": round(float(np.mean(cover)), 4) if cover else None,
+        "attribution_accuracy_far": round(far_ok / far_total, 4) if far_total else None,
+        "attribution_brier": round(float(np.mean(brier)), 4) if brier else None,
+        "attribution_unplaced": unplaced,
+        "attribution_calibration": _calibration(calib),
+    }
+
+
+def _rough_positions(views, projector):  # type: ignore[no-untyped-def]
+    """Per report, the rough position both baselines read — its point, or its bearing at mid range — as x, y,
+    longitude and latitude (zeros where a report locates nothing), and its time."""
+    first = [v.measurements[0] for v in views if v.measurements]
+    has = np.array([bool(v.measurements) for v in views], dtype=bool)
+    at = np.array([m.at for m in first], dtype=np.int64)
+    kind, x, y, theta, mid = (first[0].rows.table[at, j] if first else np.zeros(0) for j in (0, 1, 2, 6, 8))
+    n = len(views)
+    rx, ry = np.zeros(n), np.zeros(n)
+    rx[has] = np.where(kind == 1.0, x + mid * np.sin(theta), x)
+    ry[has] = np.where(kind == 1.0, y + mid * np.cos(theta), y)
+    lon, lat = (np.where(has, v, 0.0) for v in projector.to_lonlat(rx, ry))
+    t = np.fromiter((v.t for v in views), dtype=float, count=n)
+    return rx, ry, lon, lat, t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--observations", type=int, default=100_000)
@@ -233,28 +310,19 @@ def main() -> None:
         grouping_seconds = t2 - t1
         n_components = len(components([v for v in views if not v.coarse and v.measurements]))
         give_back()
-        # our labels: each observation's cluster (build_all keeps the clusters' order); any left out alone
-        n = len(cols)
-        ours_labels = np.full(n, -1, dtype=np.int64)
-        for k, c in enumerate(clusters):
-            ours_labels[[v.index for v in c.members]] = k
-        alone = ours_labels < 0
-        ours_labels[alone] = len(clusters) + np.arange(int(alone.sum()))
-        ours = pairwise_f1(ours_labels, truth.label)
+        ours = pairwise_f1(_labels(clusters, len(cols)), truth.label)
 
-        # both baselines read each report's rough position: its point, or its bearing at mid range
-        first = [v.measurements[0] for v in views if v.measurements]
-        has = np.array([bool(v.measurements) for v in views], dtype=bool)
-        at = np.array([m.at for m in first], dtype=np.int64)
-        kind, x, y, theta, mid = (first[0].rows.table[at, j] if first else np.zeros(0) for j in (0, 1, 2, 6, 8))
-        rx, ry = np.zeros(n), np.zeros(n)
-        rx[has] = np.where(kind == 1.0, x + mid * np.sin(theta), x)
-        ry[has] = np.where(kind == 1.0, y + mid * np.cos(theta), y)
-        lon, lat = (np.where(has, v, 0.0) for v in ag.projector.to_lonlat(rx, ry))
-        t = np.fromiter((v.t for v in views), dtype=float, count=n)
+        accuracy = _accuracy(clusters, incidents, resp, truth, ag)
+        rx, ry, lon, lat, t = _rough_positions(views, ag.projector)
+
+        # what the baselines need is in arrays now: fusion's objects go, so that the baselines' own memory
+        # (DBSCAN's neighbourhoods) does not stack on theirs
+        n_observations, n_incidents, types = len(cols), len(incidents), cols.codes()["type"]
+        del views, clusters, incidents, evidence, resp, cols
+        give_back()
 
         # baseline 1: ACLED's rule (same day, same place to 0.01°, same type)
-        key = np.column_stack([np.floor(t / 86400.0), np.round(lon * 100), np.round(lat * 100), cols.codes()["type"]])
+        key = np.column_stack([np.floor(t / 86400.0), np.round(lon * 100), np.round(lat * 100), types])
         acled_f1 = pairwise_f1(np.unique(key, axis=0, return_inverse=True)[1].ravel(), truth.label)
         del key, lon, lat
 
@@ -276,46 +344,9 @@ def main() -> None:
             dbscan_f1, dbscan_seconds, dbscan_eps = f1, took, eps
         del feats, db
 
-        # accuracy against the truth: each event's incident is the one holding most of its reports (the first
-        # such, ties broken in observation-id order as the incident lists them)
-        match: dict[int, int] = {}
-        most: dict[int, int] = {}
-        for k, c in enumerate(clusters):
-            members = sorted(c.members, key=lambda v: v.report.id)
-            counts = Counter(e for e in truth.label[[v.index for v in members]].tolist() if e >= 0)
-            if counts:
-                e, got = counts.most_common(1)[0]
-                if got > most.get(e, 0):
-                    match[e], most[e] = k, got
-        errs, crbs, cover, far_total, far_ok, brier, unplaced = [], [], [], 0, 0, [], 0
-        calib: list[tuple[float, bool]] = []
-        line = ag.contact_line
-        for e, k in match.items():
-            inc, cl, party = incidents[k], clusters[k], truth.party[e]
-            if not truth.fire[e] or inc.origin is None:
-                continue
-            tx, ty = float(truth.origin_x[e]), float(truth.origin_y[e])
-            d = np.array([inc.origin.x - tx, inc.origin.y - ty])
-            cov = np.array(inc.origin.cov)
-            cover.append(float(d @ np.linalg.solve(cov, d)) <= 5.991)
-            tr = crb_trace(cl.members, Aspect.ORIGIN, tx, ty)
-            if tr is not None:
-                errs.append(float(d @ d))
-                crbs.append(tr)
-            probs = resp[k]
-            if probs:
-                top, p_top = max(((q, p) for q, p in probs.items() if q not in NOT_A_PARTY), key=lambda kv: kv[1],
-                                 default=(None, 0.0))  # fmt: skip
-                calib.append((p_top, top == party))
-                brier.append(sum((probs.get(p, 0.0) - (1.0 if p == party else 0.0)) ** 2 for p in ("A", "B")))
-                unplaced += probs.get(UNPLACED, 0.0) > 0.5
-            if line.distance(Point(tx, ty)) > 2000:
-                far_total += 1
-                best = max(((p, q) for q, p in probs.items() if q not in NOT_A_PARTY), default=(0, None))
-                far_ok += best[1] == party and best[0] >= ag.spec.settings.attribution_threshold
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({
-            "observations": len(cols),
+            "observations": n_observations,
             "days": days,
             "density": round(density, 2),
             "seconds": round(t3 - t0, 2),
@@ -323,7 +354,7 @@ def main() -> None:
             "seconds_grouping_and_localisation": round(grouping_seconds, 2),
             "seconds_incidents_and_attribution": round(t3 - t2, 2),
             "components": n_components,
-            "incidents": len(incidents),
+            "incidents": n_incidents,
             "peak_rss_mb": round(peak),
             "rss_before_fusion_mb": input_rss,
             "peak_rss_before_fusion_mb": input_peak,
@@ -333,14 +364,7 @@ def main() -> None:
             "dbscan_seconds": round(dbscan_seconds, 2),
             "dbscan_eps": dbscan_eps,
             "speedup_vs_dbscan": round(dbscan_seconds / grouping_seconds, 2),
-            "crb_ratio": round(math.sqrt(np.mean(errs)) / math.sqrt(np.mean(crbs)), 3) if errs else None,
-            "crb_incidents": len(errs),
-            **_crb_tail(errs, crbs),
-            "ellipse95_coverage": round(float(np.mean(cover)), 4) if cover else None,
-            "attribution_accuracy_far": round(far_ok / far_total, 4) if far_total else None,
-            "attribution_brier": round(float(np.mean(brier)), 4) if brier else None,
-            "attribution_unplaced": unplaced,
-            "attribution_calibration": _calibration(calib),
+            **accuracy,
         }, sort_keys=True))  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
