@@ -308,8 +308,6 @@ def main() -> None:
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
         grouping_seconds = t2 - t1
-        n_components = len(components([v for v in views if not v.coarse and v.measurements]))
-        give_back()
         ours = pairwise_f1(_labels(clusters, len(cols)), truth.label)
 
         accuracy = _accuracy(clusters, incidents, resp, truth, ag)
@@ -318,7 +316,10 @@ def main() -> None:
         # what the baselines need is in arrays now: fusion's objects go, so that the baselines' own memory
         # (DBSCAN's neighbourhoods) does not stack on theirs
         n_observations, n_incidents, types = len(cols), len(incidents), cols.codes()["type"]
-        del views, clusters, incidents, evidence, resp, cols
+        del clusters, incidents, evidence, resp
+        give_back()
+        n_components = len(components([v for v in views if not v.coarse and v.measurements]))  # partitioned anew
+        del views, cols
         give_back()
 
         # baseline 1: ACLED's rule (same day, same place to 0.01°, same type)
