@@ -99,10 +99,9 @@ class Truth:
     @classmethod
     def read(cls, path: Path, cols: ObservationColumns) -> Truth:
         truth = json.loads(path.read_text())
-        number = {e["id"]: k for k, e in enumerate(truth["events"])}
-        of = truth["observations"]
+        events, of = truth["events"], truth["observations"]
+        number = {e["id"]: k for k, e in enumerate(events)}
         label = np.fromiter((number.get(of.get(r.id), -1) for r in cols.reports), dtype=np.int64, count=len(cols))
-        events = truth["events"]
         origin = [e.get("origin") or {"x": math.nan, "y": math.nan} for e in events]
         return cls(label, np.array([e["kind"] == "fire" for e in events], dtype=bool),
                    [e.get("party") for e in events], np.array([o["x"] for o in origin], dtype=float),
@@ -258,15 +257,15 @@ def _accuracy(clusters, incidents, resp, truth: Truth, ag) -> dict[str, object]:
 
 def _rough_positions(views, projector):  # type: ignore[no-untyped-def]
     """Per report, the rough position both baselines read — its point, or its bearing at mid range — as x, y,
-    longitude and latitude (zeros where a report locates nothing), and its time."""
-    first = [v.measurements[0] for v in views if v.measurements]
-    has = np.array([bool(v.measurements) for v in views], dtype=bool)
-    at = np.array([m.at for m in first], dtype=np.int64)
-    kind, x, y, theta, mid = (first[0].rows.table[at, j] if first else np.zeros(0) for j in (0, 1, 2, 6, 8))
+    longitude and latitude (zeros where a report locates nothing), and its time. Computed without `rough()`,
+    which would keep a point per report."""
     n = len(views)
     rx, ry = np.zeros(n), np.zeros(n)
-    rx[has] = np.where(kind == 1.0, x + mid * np.sin(theta), x)
-    ry[has] = np.where(kind == 1.0, y + mid * np.cos(theta), y)
+    for k, v in enumerate(views):
+        if v.measurements:
+            m = v.measurements[0]
+            rx[k], ry[k] = (m.point.x, m.point.y) if m.point is not None else m.ray.point(m.ray.r_mid)
+    has = np.array([bool(v.measurements) for v in views], dtype=bool)
     lon, lat = (np.where(has, v, 0.0) for v in projector.to_lonlat(rx, ry))
     t = np.fromiter((v.t for v in views), dtype=float, count=n)
     return rx, ry, lon, lat, t
