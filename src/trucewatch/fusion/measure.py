@@ -247,14 +247,16 @@ def prepare(
     cols = observations if isinstance(observations, ObservationColumns) else ObservationColumns.of(observations)
     f, c = cols.floats(), cols.codes()
     views: list[ObsView] = []
-    rows, tables = MeasurementRows(), [np.zeros((0, ROW_WIDTH))]
+    rows, tables, first_row = MeasurementRows(), [], 0
     for s in range(0, len(cols), chunk):
         part = slice(s, s + chunk)
         f_part, c_part = {k: v[part] for k, v in f.items()}, {k: v[part] for k, v in c.items()}
-        more, table = _prepare(cols.reports[part], s, f_part, c_part, projector, place, rows, sum(map(len, tables)))
+        more, table = _prepare(cols.reports[part], s, f_part, c_part, projector, place, rows, first_row)
         views += more
         tables.append(table)
-    rows.table = np.concatenate(tables)
+        first_row += len(table)
+    if tables:
+        rows.table = np.concatenate(tables)
     return views
 
 
