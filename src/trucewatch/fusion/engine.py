@@ -174,7 +174,6 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
     give_back()
     checked = {id(c): len(c.members) for c in clusters}  # solved and found consistent above
     out = finish(clusters + assigned)
-    give_back()
     # after finish: its merges can join a wild report's split-off cluster back in; a clean cluster they
     # left as it was needs no second look
     _drop_wild([c for c in out if checked.get(id(c)) != len(c.members)])
