@@ -530,3 +530,21 @@ def test_components_are_the_same_whatever_the_block_of_anchors(tmp_path, monkeyp
     assert len(fine) > 7 * 20 and any(len(comp) > 3 for comp in whole)
     monkeypatch.setattr(partition, "PAIR_BLOCK", 7)
     assert [[v.index for v in comp] for comp in components(fine)] == whole
+
+
+def test_a_report_timed_to_the_minute_joins_a_launch_its_sensors_located(ag) -> None:  # type: ignore[no-untyped-def]
+    """A patrol's report of where shells landed is stated to the minute, so in time order it comes before the
+    sound of the launches seconds later. Placed first, it seeded a group that the first bearing to arrive
+    joined whichever launch that bearing heard, and the next bearing of the other launch crossed it: the
+    patrol's incident was located by two bearings of two launches. The assignment step places the reports
+    timed to the second first and the vaguer ones against the groups those formed, so the patrol's report
+    joins one launch's group of three or more bearings."""
+    from trucewatch.fusion.associate import finish, greedy_all
+
+    patrol = _obs("p", 0, time_precision="minute", source_kind="monitor_patrol", source_id="post/p",
+                  aspect="impact", lat=51.20, lon=35.50, location_precision_m=200.0)  # fmt: skip
+    obs = [patrol, *_shot(ag, "a", 35.45, 51.25, 0.1), *_shot(ag, "b", 35.33, 51.30, 0.15)]
+    views = prepare(obs, ag.projector, ag.place)
+    (with_patrol,) = [c for c in finish(greedy_all([views])) if any(v.report.id == "p" for v in c.members)]
+    bearings = [v.report.id for v in with_patrol.members if v.report.id != "p"]
+    assert len(bearings) >= 3 and len({b[0] for b in bearings}) == 1, bearings

@@ -1,6 +1,9 @@
 """Greedy assignment inside ambiguous components, and the post-passes over all clusters.
 
-Time-ordered gating against each open cluster's own estimate.
+Time-ordered gating against each open cluster's own estimate, in two passes: first the reports timed to
+the second (sensors, cameras), then the vaguer ones. A patrol's report stated to the minute comes, in
+time order, before the sound of the launch it saw; placed first, it would seed a group that whatever
+bearing arrived next joined, whichever launch that bearing heard.
 
 Each observation is compared with the clusters still open in its time window and of its type family.
 The gate is built from the observation's own uncertainty and the cluster's: Mahalanobis distance for
@@ -32,6 +35,9 @@ FAMILY_WINDOW_S = {"fire": 60.0, "flare": 60.0, "weapon": 3600.0, "movement": 36
 AFTERMATH_TYPES = {ObservationType.IMPACT, ObservationType.PROTECTED_SITE_DAMAGE, ObservationType.CIVILIAN_HARM}
 AFTERMATH_LAG_S = 6 * 3600.0
 VAGUE_TAU_S = 120.0  # reports vaguer in time than this (complaints, open sources) say little of when
+# Reports timed to within this (sensors, cameras) are placed first; those timed to the minute or vaguer
+# (patrols, drones, complaints) then join the groups the precise ones formed.
+PRECISE_TAU_S = 30.0
 
 
 @dataclass(slots=True)
@@ -179,20 +185,31 @@ def cost(v: ObsView, c: Cluster) -> float:
 
 
 class _Walk:
-    """One component's greedy pass, a report at a time."""
+    """One component's greedy pass, a report at a time: the precise reports in time order, then the vaguer
+    ones in time order against every cluster the first pass formed (each taken up again when the second
+    pass comes within its time horizon)."""
 
     HORIZON = max(FAMILY_WINDOW_S.values()) * 2 + AFTERMATH_LAG_S
 
     def __init__(self, views: list[ObsView]) -> None:
-        self.order = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.report.id))
+        fine = [v for v in views if not v.coarse and v.measurements]
+        precise = sorted((v for v in fine if v.tau <= PRECISE_TAU_S), key=lambda v: (v.t, v.report.id))
+        self.order = precise + sorted((v for v in fine if v.tau > PRECISE_TAU_S), key=lambda v: (v.t, v.report.id))
+        self.second = len(precise) if len(precise) < len(self.order) else -1  # where the second pass starts
         self.pos = 0
         self.open: list[Cluster] = []
         self.done: list[Cluster] = []
+        self.waiting: list[Cluster] = []  # in the second pass: clusters not yet in its time horizon, latest first
 
     def step(self) -> Cluster | None:
         """Place the next report; return the cluster whose estimate it changed, if any."""
+        if self.pos == self.second:  # the second pass starts over in time, against every cluster so far
+            self.waiting = sorted(self.done + self.open, key=lambda c: (c.t_min, c.members[0].report.id), reverse=True)
+            self.open, self.done = [], []
         v = self.order[self.pos]
         self.pos += 1
+        while self.waiting and self.waiting[-1].t_min <= v.t + self.HORIZON:
+            self.open.append(self.waiting.pop())
         keep = []
         for c in self.open:
             (keep if v.t - c.t_max <= self.HORIZON else self.done).append(c)
@@ -219,7 +236,7 @@ def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
     while active:
         refit_all([c for c in (w.step() for w in active) if c is not None])
         active = [w for w in active if w.pos < len(w.order)]
-    return [c for w in walks for c in w.done + w.open]
+    return [c for w in walks for c in w.done + w.open + w.waiting[::-1]]
 
 
 def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
