@@ -548,3 +548,35 @@ def test_a_report_timed_to_the_minute_joins_a_launch_its_sensors_located(ag) -> 
     (with_patrol,) = [c for c in finish(greedy_all([views])) if any(v.report.id == "p" for v in c.members)]
     bearings = [v.report.id for v in with_patrol.members if v.report.id != "p"]
     assert len(bearings) >= 3 and len({b[0] for b in bearings}) == 1, bearings
+
+
+def test_bearings_of_launches_seconds_apart_are_grouped_by_consensus_not_by_arrival(ag) -> None:  # type: ignore[no-untyped-def]
+    """Two launches 3 s apart, heard by the same four sensors. In order of arrival, the first two sounds are
+    one of each launch and cross at a ghost, where their times also agree; grown report by report, the
+    ghost kept both, and each launch was left with three bearings. Seeded by consensus — the crossing that
+    most bearings agree with, fitted and checked — each launch keeps its four, and the assignment step
+    and its merges keep them so."""
+    from trucewatch.fusion.associate import PRECISE_TAU_S, finish, greedy_all
+    from trucewatch.fusion.seeds import consensus_seeds
+
+    obs = [*_shot(ag, "a", 35.45, 51.25, 0.1), *_shot(ag, "b", 35.33, 51.30, 0.15)]
+    views = prepare(obs, ag.projector, ag.place)
+    (seeds,) = consensus_seeds([views], PRECISE_TAU_S)
+    assert sorted(sorted(v.report.id for v in group) for group in seeds) == [["a0", "a1", "a2", "a3"],
+                                                                              ["b0", "b1", "b2", "b3"]]  # fmt: skip
+    groups = sorted(sorted(v.report.id for v in c.members) for c in finish(greedy_all([views])))
+    assert groups == [["a0", "a1", "a2", "a3"], ["b0", "b1", "b2", "b3"]]
+
+
+def test_a_seed_is_only_what_its_fit_explains_and_a_wild_bearing_seeds_nothing(ag) -> None:  # type: ignore[no-untyped-def]
+    """A fifth sensor's bearing 40° off crosses the launch's bearings at places of its own; no crossing it
+    makes gathers three that one position explains, so it is left to the assignment step."""
+    from trucewatch.fusion.associate import PRECISE_TAU_S
+    from trucewatch.fusion.seeds import consensus_seeds
+
+    shot = _shot(ag, "a", 35.45, 51.25, 0)
+    off = (_bearing(ag, 35.40, 51.40, 35.45, 51.25) + 40) % 360
+    wild = _obs("w", _heard(ag, 35.40, 51.40, 35.45, 51.25), source_id="sensor-w", observer_lon=35.40,
+                observer_lat=51.40, bearing_deg=round(off, 2))  # fmt: skip
+    (seeds,) = consensus_seeds([prepare([*shot, wild], ag.projector, ag.place)], PRECISE_TAU_S)
+    assert [sorted(v.report.id for v in group) for group in seeds] == [["a0", "a1", "a2", "a3"]]

@@ -26,6 +26,7 @@ from trucewatch.domain.enums import Aspect, ObservationType
 from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
 from trucewatch.fusion.measure import Measurement, ObsView, firing_gap, joint_reach
+from trucewatch.fusion.seeds import consensus_seeds
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
 CHI2_1D = 10.83  # 99.9 % for one
@@ -191,7 +192,7 @@ class _Walk:
 
     HORIZON = max(FAMILY_WINDOW_S.values()) * 2 + AFTERMATH_LAG_S
 
-    def __init__(self, views: list[ObsView]) -> None:
+    def __init__(self, views: list[ObsView], seeds: list[Cluster]) -> None:
         fine = [v for v in views if not v.coarse and v.measurements]
         precise = sorted((v for v in fine if v.tau <= PRECISE_TAU_S), key=lambda v: (v.t, v.report.id))
         self.order = precise + sorted((v for v in fine if v.tau > PRECISE_TAU_S), key=lambda v: (v.t, v.report.id))
@@ -199,12 +200,13 @@ class _Walk:
         self.pos = 0
         self.open: list[Cluster] = []
         self.done: list[Cluster] = []
-        self.waiting: list[Cluster] = []  # in the second pass: clusters not yet in its time horizon, latest first
+        # clusters not yet in the pass's time horizon, latest first: the seeds, then in the second pass all
+        self.waiting = sorted(seeds, key=_first, reverse=True)
 
     def step(self) -> Cluster | None:
         """Place the next report; return the cluster whose estimate it changed, if any."""
         if self.pos == self.second:  # the second pass starts over in time, against every cluster so far
-            self.waiting = sorted(self.done + self.open, key=lambda c: (c.t_min, c.members[0].report.id), reverse=True)
+            self.waiting = sorted(self.done + self.open + self.waiting, key=_first, reverse=True)
             self.open, self.done = [], []
         v = self.order[self.pos]
         self.pos += 1
@@ -226,13 +228,27 @@ class _Walk:
         return None if v.outlier else best_c
 
 
+def _first(c: Cluster) -> tuple[float, str]:
+    return c.t_min, c.members[0].report.id
+
+
 def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
     """Greedy, time-ordered association of fine observations into clusters, the assignment step used
-    inside components the gates could not settle (two shellings at once with crossing rays). All such
+    inside components the gates could not settle (two shellings at once with crossing rays). Each
+    component starts from the groups of precise bearings its consensus seeding found (`seeds`). All such
     components run in lockstep: each places its next report against its own clusters' current estimates,
     then every cluster that changed is re-estimated in one batched solve (one per step, not per report)."""
-    walks = [w for w in (_Walk(views) for views in components) if w.order]
-    active = walks
+    walks = []
+    for views, groups in zip(components, consensus_seeds(components, PRECISE_TAU_S), strict=True):
+        seeds = []
+        for group in groups:
+            seeds.append(Cluster())
+            for v in group:
+                seeds[-1].add(v)
+        seeded = {id(v) for group in groups for v in group}
+        walks.append(_Walk([v for v in views if id(v) not in seeded], seeds))
+    refit_all([c for w in walks for c in w.waiting])
+    active = [w for w in walks if w.order]
     while active:
         refit_all([c for c in (w.step() for w in active) if c is not None])
         active = [w for w in active if w.pos < len(w.order)]

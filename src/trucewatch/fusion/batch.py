@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.stats import chi2
 
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
 from trucewatch.domain.results import LINE_ONLY
@@ -29,6 +30,7 @@ from trucewatch.fusion.measure import ARRIVAL_SIGMA_S
 
 HUBER_K = 2.5  # residuals beyond this many sigmas count linearly, not quadratically
 OUTLIER_SIGMAS = 4.0  # a measurement this many sigmas from its group's estimate does not fit it
+GROUP_ALPHA = 1e-3  # a consistent group fails the χ² test this rarely
 
 
 @dataclass
@@ -343,6 +345,12 @@ def normalized_residuals_batch(m: MeasurementArrays, ex: np.ndarray, ey: np.ndar
     out = np.maximum(np.abs(r1), np.abs(r2))
     out[m.timed] = np.maximum(out[m.timed], np.abs(r3))
     return out
+
+
+def chi2_limit(dof: np.ndarray) -> np.ndarray:
+    """The χ² a group with these degrees of freedom stays under 999 times in 1000 when one position (and
+    one firing time) explains all its measurements."""
+    return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(dof, 1))
 
 
 def launch_gap(arrival: Any, rho: Any, ux: Any, uy: Any, fired: Any, timed: Any, caa: Any, cab: Any, cbb: Any

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import chi2
 
 from trucewatch.domain.enums import Aspect
 from trucewatch.fusion.associate import Cluster, finish, greedy_all, refit_all
@@ -14,6 +13,7 @@ from trucewatch.fusion.batch import (
     OUTLIER_SIGMAS,
     BatchEstimate,
     MeasurementArrays,
+    chi2_limit,
     elsewhere,
     localize_batch,
     normalized_residuals_batch,
@@ -22,8 +22,6 @@ from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.measure import Measurement, ObsView
 from trucewatch.fusion.partition import components
 from trucewatch.fusion.table import arrays
-
-GROUP_ALPHA = 1e-3  # a consistent group fails the χ² test this rarely
 
 
 def _conflict(comp: list[ObsView]) -> bool:
@@ -35,12 +33,6 @@ def _conflict(comp: list[ObsView]) -> bool:
     return False
 
 
-def _chi2_limit(dof: np.ndarray) -> np.ndarray:
-    """The χ² a group with these degrees of freedom stays under 999 times in 1000 when one position (and
-    one firing time) explains all its measurements."""
-    return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(dof, 1))
-
-
 def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
     """The batched fit, and per group how badly it fits: the worst single residual in sigmas, made
     infinite when the group's χ² shows the position explains its measurements only jointly badly (several
@@ -49,7 +41,7 @@ def _solve(table: MeasurementArrays, n: int):  # type: ignore[no-untyped-def]
     worst = np.zeros(n)
     np.maximum.at(worst, table.group, normalized_residuals_batch(table, est.x, est.y))
     sizes = np.bincount(table.group, minlength=n)
-    worst[(sizes > 1) & (est.chi2 > _chi2_limit(est.dof))] = np.inf
+    worst[(sizes > 1) & (est.chi2 > chi2_limit(est.dof))] = np.inf
     return est, worst
 
 
@@ -97,7 +89,7 @@ def _wild_reports(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarra
     others = np.zeros(len(out))
     np.maximum.at(others, variant[~is_out], res[~is_out])
     left_out = res[is_out]
-    ok = (fit.chi2 <= _chi2_limit(fit.dof)) & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
+    ok = (fit.chi2 <= chi2_limit(fit.dof)) & (others <= OUTLIER_SIGMAS) & (left_out > OUTLIER_SIGMAS)
     ok &= ~elsewhere(table, rows[out], fit, np.arange(len(out)))
     explained = np.flatnonzero(ok)
     # where several single reports could be the wild one, the likeliest explanation (least χ²) wins
