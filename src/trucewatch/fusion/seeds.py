@@ -188,14 +188,7 @@ def consensus_seeds(components: list[list[ObsView]], precise_tau: float) -> list
         best = cand[np.r_[True, hyp.slot[cand[1:]] != hyp.slot[cand[:-1]]]]
         groups = [support[pointer[h] : pointer[h + 1]] for h in best.tolist()]
         groups = [g[free[g]] for g in groups]
-        ok, fits = _explained(table, groups)
-        # a group its fit does not explain is trimmed to the bearings that fit explains, and tried once more
-        trim = [k for k, good in enumerate(ok.tolist()) if not good and 3 <= len(fits[k]) < len(groups[k])]
-        if trim:
-            again, _ = _explained(table, [fits[k] for k in trim])
-            for k, good in zip(trim, again.tolist(), strict=True):
-                if good:
-                    ok[k], groups[k] = True, fits[k]
+        ok = _explained(table, groups)
         for h, g, good in zip(best.tolist(), groups, ok.tolist(), strict=True):
             if good:
                 free[g] = False
@@ -207,18 +200,16 @@ def consensus_seeds(components: list[list[ObsView]], precise_tau: float) -> list
     return out
 
 
-def _explained(table: MeasurementArrays, groups: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+def _explained(table: MeasurementArrays, groups: list[np.ndarray]) -> np.ndarray:
     """Fit each group of bearings (rows of `table`) in one batch: per group whether its fit explains every
-    one of them — each residual under `OUTLIER_SIGMAS`, its χ² under the limit, none placed elsewhere — and
-    which of them it does explain."""
+    one of them — each residual under `OUTLIER_SIGMAS`, its χ² under the limit, none placed elsewhere. (A
+    group it does not explain is not trimmed to those it does: on launches a kilometre apart, that kept
+    three bearings of two launches that happened to agree.)"""
     rows = np.concatenate(groups)
     of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
     sub = table.take(rows, of)
     est = localize_batch(sub, len(groups))
-    fits = (normalized_residuals_batch(sub, est.x, est.y) <= OUTLIER_SIGMAS) & ~elsewhere(
-        sub, np.arange(len(sub)), est, of
-    )
+    fits = normalized_residuals_batch(sub, est.x, est.y) <= OUTLIER_SIGMAS
+    fits &= ~elsewhere(sub, np.arange(len(sub)), est, of)
     misses = np.bincount(of, weights=(~fits).astype(float), minlength=len(groups))
-    ok = (misses == 0) & (est.chi2 <= chi2_limit(est.dof))
-    bounds = np.r_[0, np.cumsum([len(g) for g in groups])]
-    return ok, [rows[bounds[k] : bounds[k + 1]][fits[bounds[k] : bounds[k + 1]]] for k in range(len(groups))]
+    return (misses == 0) & (est.chi2 <= chi2_limit(est.dof))
