@@ -51,6 +51,14 @@ class Cluster:
     estimates: dict[Aspect, Estimate | None] = field(default_factory=dict)
     reach: float = 0.0  # how far apart its ends may be (`joint_reach` over its members)
     weapon_known: bool = False  # a member names the weapon
+    t_event: float = -math.inf  # the latest report of the event itself, not of its aftermath
+
+    @property
+    def t_end(self) -> float:
+        """When the event was last reported: a crater documented hours later does not stretch the window in
+        which reports of the event itself are taken (one that did let a camera's sighting five hours on join
+        an evening's launch through the drone report of its crater)."""
+        return self.t_event if self.t_event > -math.inf else self.t_max
 
     def measurements(self, aspect: Aspect) -> list[Measurement]:
         return [m for v in self.members if not v.outlier for m in v.measurements if m.aspect == aspect]
@@ -59,6 +67,8 @@ class Cluster:
         """Add a report; the estimates are left for a batched `refit_all` of every cluster that grew."""
         self.members.append(v)
         self.t_min, self.t_max = min(self.t_min, v.t), max(self.t_max, v.t)
+        if v.report.type not in AFTERMATH_TYPES:
+            self.t_event = max(self.t_event, v.t)
         self.family = v.family
         self.sources[v.report.source_id] = v.t
         self.reach = joint_reach(self.reach, self.weapon_known, v.reach, v.weapon_known)
@@ -137,9 +147,9 @@ def _when(c: Cluster) -> tuple[float, float]:
     minute after the launch; a report of the event is timed against the launch."""
     origin = c.estimates.get(Aspect.ORIGIN)
     if origin is None or origin.fired != origin.fired:  # none, or not dated (NaN)
-        return c.t_min, c.t_max
+        return c.t_min, c.t_end
     spread = 3 * origin.fired_sigma
-    return min(c.t_min, origin.fired - spread), min(c.t_max, origin.fired + spread)
+    return min(c.t_min, origin.fired - spread), min(c.t_end, origin.fired + spread)
 
 
 def cost(v: ObsView, c: Cluster) -> float:
@@ -147,7 +157,7 @@ def cost(v: ObsView, c: Cluster) -> float:
     if v.family != c.family:
         return math.inf
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
-    if v.t - c.t_max > window and v.report.type not in AFTERMATH_TYPES:
+    if v.t - c.t_end > window and v.report.type not in AFTERMATH_TYPES:
         return math.inf  # too late even for the span of the cluster's reports (the launch is no later)
     lo, hi = _when(c)
     dt = max(lo - v.t, v.t - hi, 0.0)
@@ -261,7 +271,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     outside the report's time window are ruled out with arrays before any cost is computed."""
     clusters = sorted(clusters, key=lambda c: c.t_min)
     starts = np.array([c.t_min for c in clusters])  # as sorted, for the search
-    firsts, lasts = starts.copy(), np.array([c.t_max for c in clusters])  # as clusters grow
+    firsts, lasts = starts.copy(), np.array([c.t_end for c in clusters])  # as clusters grow
     families = {f: k for k, f in enumerate(sorted({c.family for c in clusters}))}
     family = np.array([families[c.family] for c in clusters])
     alive = np.ones(len(clusters), dtype=bool)
@@ -289,7 +299,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
                 best, target = cost_j, j
         if target >= 0:
             clusters[target].add(v)
-            firsts[target], lasts[target] = clusters[target].t_min, clusters[target].t_max
+            firsts[target], lasts[target] = clusters[target].t_min, clusters[target].t_end
             dirty.append(clusters[target])
             alive[k] = False
     refit_all(dirty)
@@ -348,7 +358,7 @@ def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> 
     fits = [
         c for c in clusters[lo:hi]
         if c.family == v.family and v.report.source_id not in c.sources
-        and max(c.t_min - v.t, v.t - c.t_max, 0.0) <= window and len(c.members) >= 2
+        and max(c.t_min - v.t, v.t - c.t_end, 0.0) <= window and len(c.members) >= 2
     ]  # fmt: skip
     return fits[0] if len(fits) == 1 else None
 

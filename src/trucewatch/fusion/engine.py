@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from trucewatch.domain.enums import Aspect
-from trucewatch.fusion.associate import Cluster, finish, greedy_all, refit_all
+from trucewatch.fusion.associate import AFTERMATH_TYPES, Cluster, finish, greedy_all, refit_all
 from trucewatch.fusion.batch import (
     OUTLIER_SIGMAS,
     BatchEstimate,
@@ -158,6 +158,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             ambiguous.append(comp)
             continue
         c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
+                    t_event=max((v.t for v in comp if v.report.type not in AFTERMATH_TYPES), default=-math.inf),
                     sources={v.report.source_id: v.t for v in comp}, reach=_reach(comp),
                     weapon_known=any(v.weapon_known for v in comp))  # fmt: skip
         c.estimates = {a: fits[g] for a, g in aspects.items()}
