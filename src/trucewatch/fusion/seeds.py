@@ -118,11 +118,11 @@ class _Hypotheses:
         return len(self.i)
 
     def supporters(self, b: _Bearings) -> tuple[np.ndarray, np.ndarray]:
-        """Per hypothesis, the bearings of its component that agree with it, as (pointer, indices): those of
-        hypothesis h are indices[pointer[h]:pointer[h + 1]]."""
+        """Every (hypothesis, bearing) pair that agrees, as two arrays ordered by hypothesis, then sensor, then
+        how near the bearing passes: a sensor that reported twice has its nearer report first."""
         reps = self.size[self.slot]
-        counts = np.zeros(len(self), dtype=np.int64)
-        found: list[np.ndarray] = []
+        hs: list[np.ndarray] = []
+        ks: list[np.ndarray] = []
         lo = 0
         while lo < len(self):
             hi = lo + max(1, int(np.searchsorted(np.cumsum(reps[lo:]), ROWS_AT_ONCE)))
@@ -134,17 +134,12 @@ class _Hypotheses:
             )
             miss = self._miss(b, h, k)
             agree = np.flatnonzero(miss <= 1.0)
-            # one bearing per sensor: a sensor reporting twice heard two launches; its nearer one counts
             agree = agree[np.lexsort((miss[agree], b.source[k[agree]], h[agree]))]
-            agree = agree[
-                np.r_[True, (h[agree[1:]] != h[agree[:-1]]) | (b.source[k[agree[1:]]] != b.source[k[agree[:-1]]])]
-            ]
-            agree.sort()
-            counts[lo:hi] = np.bincount(h[agree] - lo, minlength=hi - lo)
-            found.append(k[agree])
+            hs.append(h[agree])
+            ks.append(k[agree])
             lo = hi
-        pointer = np.r_[0, np.cumsum(counts)]
-        return pointer, np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return np.concatenate(hs) if hs else empty, np.concatenate(ks) if ks else empty
 
     def _miss(self, b: _Bearings, h: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Per (hypothesis, bearing) row, how far the bearing misses the hypothesis as a share of what it may
@@ -170,33 +165,43 @@ def consensus_seeds(components: list[list[ObsView]], precise_tau: float) -> list
     if not len(b):
         return out
     hyp = _Hypotheses(b)
-    pointer, support = hyp.supporters(b)
+    sup_h, sup_k = hyp.supporters(b)
+    sensor = sup_h * (int(b.source.max()) + 1) + b.source[sup_k]  # one key per (hypothesis, sensor)
     table = arrays(b.measurements, [0] * len(b))
     free = np.ones(len(b), dtype=bool)
     refuted = np.zeros(len(hyp), dtype=bool)
     refusals = np.zeros(len(hyp.size), dtype=np.int64)
     order_tie = np.arange(len(hyp))
     while True:
-        live = np.r_[0, np.cumsum(free[support])]
-        count = live[pointer[1:]] - live[pointer[:-1]]
+        # each hypothesis's support as it stands: of each sensor, its nearest bearing still free (a sensor
+        # reporting twice heard two launches)
+        live = np.flatnonzero(free[sup_k])
+        live = live[np.r_[True, sensor[live[1:]] != sensor[live[:-1]]]] if len(live) else live
+        owner, member = sup_h[live], sup_k[live]
+        count = np.bincount(owner, minlength=len(hyp))
         cand = np.flatnonzero(~refuted & free[hyp.i] & free[hyp.j] & (count >= 3) & (refusals[hyp.slot] < MAX_REFUTED))
         if not len(cand):
             break
         # per component its best: a well-placed crossing before a weak one, then most support, then the
         # best placed
         cand = cand[np.lexsort((order_tie[cand], hyp.along[cand], -count[cand], hyp.weak[cand], hyp.slot[cand]))]
-        best = cand[np.r_[True, hyp.slot[cand[1:]] != hyp.slot[cand[:-1]]]]
-        groups = [support[pointer[h] : pointer[h + 1]] for h in best.tolist()]
-        groups = [g[free[g]] for g in groups]
+        first = np.r_[True, hyp.slot[cand[1:]] != hyp.slot[cand[:-1]]]
+        best = cand[first]
+        start = np.searchsorted(owner, np.arange(len(hyp) + 1))  # where each hypothesis's members begin
+        groups = [np.sort(member[start[h] : start[h + 1]]) for h in best.tolist()]
         ok = _explained(table, groups)
-        for h, g, good in zip(best.tolist(), groups, ok.tolist(), strict=True):
+        rivals = np.split(cand, np.flatnonzero(first)[1:])  # each component's candidates, best first
+        for h, g, good, others in zip(best.tolist(), groups, ok.tolist(), rivals, strict=True):
             if good:
                 free[g] = False
                 members = sorted((b.views[k] for k in g.tolist()), key=lambda v: (v.t, v.report.id))
                 out[int(b.comp[g[0]])].append(members)
-            else:
-                refuted[h] = True
-                refusals[hyp.slot[h]] += 1
+                continue
+            refusals[hyp.slot[h]] += 1
+            # the same bearings gathered by another crossing would be refuted again: refuted with it
+            same = [r for r in others.tolist()
+                    if count[r] == len(g) and np.array_equal(np.sort(member[start[r] : start[r + 1]]), g)]  # fmt: skip
+            refuted[same] = True
     return out
 
 
