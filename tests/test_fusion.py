@@ -621,11 +621,11 @@ def test_a_crossing_placed_no_better_than_a_tenth_of_its_distance_is_weak(ag) ->
 
 
 def test_a_crater_documented_hours_later_does_not_stretch_when_the_event_happened(ag) -> None:  # type: ignore[no-untyped-def]
-    """A camera's sighting of a launch, and a drone's report of its crater five hours on (as late as the
-    aftermath of an event may be reported). Another camera's sighting within the next minute may join
-    them; one four and three quarter hours on is another launch, though it falls between the cluster's
-    first and last reports."""
-    from trucewatch.fusion.associate import Cluster, cost, refit_all
+    """A camera's sighting of a launch, and a drone's report of its crater (and the direction of fire its
+    shape shows) five hours on, as late as the aftermath of an event may be reported. Another camera's
+    sighting within the next minute may join them; one four and three quarter hours on is another launch,
+    though it falls between the cluster's first and last reports."""
+    from trucewatch.fusion.associate import Cluster, cost, finish, refit_all
 
     def camera(i: str, minutes: float, lon: float, lat: float) -> Observation:
         return _obs(i, minutes, source_kind="fixed_camera", source_id=f"camera-{i}", type="muzzle_flash",
@@ -633,7 +633,8 @@ def test_a_crater_documented_hours_later_does_not_stretch_when_the_event_happene
                     bearing_deg=round(_bearing(ag, lon, lat, 35.45, 51.25), 2))  # fmt: skip
 
     drone = _obs("d", 300, time_precision="minute", source_kind="drone", source_id="uav-1", type="impact",
-                 aspect="impact", lat=51.22, lon=35.47, location_precision_m=30.0, grade="A2")  # fmt: skip
+                 aspect="impact", lat=51.22, lon=35.47, location_precision_m=30.0, grade="A2",
+                 fire_bearing_deg=round(_bearing(ag, 35.47, 51.22, 35.45, 51.25), 1))  # fmt: skip
     first, crater, soon, late = prepare([camera("c1", 0, 35.30, 51.10), drone, camera("c2", 1, 35.55, 51.15),
                                          camera("c3", 285, 35.55, 51.15)], ag.projector, ag.place)  # fmt: skip
     c = Cluster()
@@ -643,3 +644,8 @@ def test_a_crater_documented_hours_later_does_not_stretch_when_the_event_happene
     assert c.t_max == crater.t and c.t_end == first.t
     assert cost(soon, c) < math.inf
     assert cost(late, c) == math.inf
+    # nor do the post-passes merge the later sighting in, as a split of the same event
+    alone = Cluster()
+    alone.add(late)
+    refit_all([alone])
+    assert sorted(sorted(v.report.id for v in k.members) for k in finish([c, alone])) == [["c1", "d"], ["c3"]]

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trucewatch.domain.enums import Aspect, ObservationType
+from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType, SourceKind
 from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
-from trucewatch.fusion.measure import Measurement, ObsView, firing_gap, joint_reach
+from trucewatch.fusion.measure import SIGHTING_RANGE_M, Measurement, ObsView, firing_gap, joint_reach
 from trucewatch.fusion.seeds import consensus_seeds
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
@@ -39,6 +39,8 @@ VAGUE_TAU_S = 120.0  # reports vaguer in time than this (complaints, open source
 # Reports timed to within this (sensors, cameras) are placed first; those timed to the minute or vaguer
 # (patrols, drones, complaints) then join the groups the precise ones formed.
 PRECISE_TAU_S = 30.0
+# the longest a sound takes to reach a sensor that can hear it
+LATEST_SOUND_S = SIGHTING_RANGE_M[SourceKind.ACOUSTIC_SENSOR] / SPEED_OF_SOUND_M_S
 
 
 @dataclass(slots=True)
@@ -401,6 +403,14 @@ def _same_launch(a: Cluster, b: Cluster) -> bool:
     return abs(oa.fired - ob.fired) <= 3 * math.hypot(oa.fired_sigma, ob.fired_sigma)
 
 
+def _after(c: Cluster, t: float) -> bool:
+    """Whether the cluster reports an event (not only an aftermath) that, within its reports' time
+    tolerances, began after t."""
+    if c.t_min <= t or c.t_event == -math.inf:
+        return False
+    return min(v.t - v.tau for v in c.members if v.report.type not in AFTERMATH_TYPES) > t
+
+
 def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[int, int]]:
     """Pairs of live clusters (sorted by start) that could be one event's parts, as they stand when asked."""
     for i, a in enumerate(clusters):
@@ -410,6 +420,8 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[i
             b = clusters[j]
             if b.t_min > a.t_max + FAMILY_WINDOW_S.get(a.family, 600.0):
                 break
+            if _after(b, a.t_end + FAMILY_WINDOW_S.get(a.family, 600.0) + LATEST_SOUND_S):
+                continue  # b reports an event after a's and the sound of it: only a's late crater spanned the gap
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
             if min(len(a.members), len(b.members)) > 3 and not _same_launch(a, b):
