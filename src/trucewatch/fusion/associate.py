@@ -420,10 +420,10 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[i
             b = clusters[j]
             if b.t_min > a.t_max + FAMILY_WINDOW_S.get(a.family, 600.0):
                 break
-            if _after(b, a.t_end + FAMILY_WINDOW_S.get(a.family, 600.0) + LATEST_SOUND_S):
-                continue  # b reports an event after a's and the sound of it: only a's late crater spanned the gap
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
+            if _after(b, a.t_end + FAMILY_WINDOW_S.get(a.family, 600.0) + LATEST_SOUND_S):
+                continue  # b reports an event after a's and the sound of it: only a's late crater spanned the gap
             if min(len(a.members), len(b.members)) > 3 and not _same_launch(a, b):
                 continue  # splits leave a small fragment; two full clusters are two events, unless dated alike
             if set(a.sources) & set(b.sources):

@@ -58,17 +58,18 @@ class _Bearings:
                 self.measurements += [m for _, m in mine]
                 comp += [ci] * len(mine)
         self.comp = np.asarray(comp, dtype=np.int64)
-        rays = [m.ray for m in self.measurements]
-        self.ox, self.oy, self.theta, self.sigma, self.r_lo, self.r_hi = (
-            np.fromiter((getattr(r, a) for r in rays), dtype=float, count=len(rays))
-            for a in ("ox", "oy", "theta", "sigma", "r_lo", "r_hi")
-        )  # fmt: skip
-        self.arrival = np.fromiter((m.arrival for m in self.measurements), dtype=float, count=len(rays))
-        self.t = np.fromiter((v.t for v in self.views), dtype=float, count=len(rays))
-        self.tau = np.fromiter((v.tau for v in self.views), dtype=float, count=len(rays))
+        # the solver's rows of these bearings: their columns are the ones counted here, and the fits' input
+        self.table = arrays(self.measurements, [0] * len(self.measurements))
+        t = self.table
+        self.ox, self.oy, self.theta, self.sigma, self.r_hi = t.x, t.y, t.theta, t.sigma, t.r_hi
+        self.arrival = t.arrival
+        n = len(self.views)
+        self.r_lo = np.fromiter((m.ray.r_lo for m in self.measurements if m.ray is not None), dtype=float, count=n)
+        self.t = np.fromiter((v.t for v in self.views), dtype=float, count=n)
+        self.tau = np.fromiter((v.tau for v in self.views), dtype=float, count=n)
         codes: dict[str, int] = {}
         self.source = np.fromiter((codes.setdefault(v.report.source_id, len(codes)) for v in self.views),
-                                  dtype=np.int64, count=len(rays))  # fmt: skip
+                                  dtype=np.int64, count=n)  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.views)
@@ -105,14 +106,15 @@ class _Hypotheses:
             ok &= ~np.isnan(b.arrival[k]) | (np.abs(b.t[k] - when) <= b.tau[k] + slack)
         ok &= np.isfinite(along)
         keep = np.flatnonzero(ok)
-        self.i, self.j, self.comp = i[keep], j[keep], b.comp[i[keep]]
+        self.i, self.j = i[keep], j[keep]
         self.x, self.y = b.ox[self.i] + s[keep] * ua0[keep], b.oy[self.i] + s[keep] * ua1[keep]
-        self.along, self.when, self.slack, self.dated = along[keep], when[keep], slack[keep], dated[keep]
+        self.along, self.when, self.slack = along[keep], when[keep], slack[keep]
         # a crossing placed along the rays no better than this share of its distance says little of where
         self.weak = along[keep] > WEAK_ALONG_SHARE * np.minimum(s, u)[keep]
         self.first = starts  # where each component's bearings begin, and how many it has
         self.size = sizes
-        self.slot = np.searchsorted(b.comp[starts], self.comp) if len(keep) else np.zeros(0, dtype=np.int64)
+        # each hypothesis's component, numbered among those seeded
+        self.slot = np.searchsorted(b.comp[starts], b.comp[self.i]) if len(keep) else np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.i)
@@ -167,11 +169,9 @@ def consensus_seeds(components: list[list[ObsView]], precise_tau: float) -> list
     hyp = _Hypotheses(b)
     sup_h, sup_k = hyp.supporters(b)
     sensor = sup_h * (int(b.source.max()) + 1) + b.source[sup_k]  # one key per (hypothesis, sensor)
-    table = arrays(b.measurements, [0] * len(b))
     free = np.ones(len(b), dtype=bool)
     refuted = np.zeros(len(hyp), dtype=bool)
     refusals = np.zeros(len(hyp.size), dtype=np.int64)
-    order_tie = np.arange(len(hyp))
     while True:
         # each hypothesis's support as it stands: of each sensor, its nearest bearing still free (a sensor
         # reporting twice heard two launches)
@@ -184,12 +184,12 @@ def consensus_seeds(components: list[list[ObsView]], precise_tau: float) -> list
             break
         # per component its best: a well-placed crossing before a weak one, then most support, then the
         # best placed
-        cand = cand[np.lexsort((order_tie[cand], hyp.along[cand], -count[cand], hyp.weak[cand], hyp.slot[cand]))]
+        cand = cand[np.lexsort((cand, hyp.along[cand], -count[cand], hyp.weak[cand], hyp.slot[cand]))]
         first = np.r_[True, hyp.slot[cand[1:]] != hyp.slot[cand[:-1]]]
         best = cand[first]
         start = np.searchsorted(owner, np.arange(len(hyp) + 1))  # where each hypothesis's members begin
         groups = [np.sort(member[start[h] : start[h + 1]]) for h in best.tolist()]
-        ok = _explained(table, groups)
+        ok = _explained(b.table, groups)
         rivals = np.split(cand, np.flatnonzero(first)[1:])  # each component's candidates, best first
         for h, g, good, others in zip(best.tolist(), groups, ok.tolist(), rivals, strict=True):
             if good:
