@@ -25,7 +25,15 @@ import numpy as np
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType, SourceKind
 from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
-from trucewatch.fusion.measure import SIGHTING_RANGE_M, Measurement, ObsView, firing_gap, joint_reach
+from trucewatch.fusion.measure import (
+    SIGHTING_RANGE_M,
+    Measurement,
+    ObsView,
+    crossing,
+    crossing_sine,
+    firing_gap,
+    joint_reach,
+)
 from trucewatch.fusion.seeds import consensus_seeds
 
 CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
@@ -112,12 +120,11 @@ def _ray_pair_ok(a: Measurement, b: Measurement) -> bool:
         return False
     ua0, ua1 = math.sin(ra.theta), math.cos(ra.theta)
     ub0, ub1 = math.sin(rb.theta), math.cos(rb.theta)
-    det = ub0 * ua1 - ua0 * ub1  # of [ua, -ub] as columns
+    det = crossing_sine(ua0, ua1, ub0, ub1)
     if abs(det) < 1e-3:
         return False
     bx, by = rb.ox - ra.ox, rb.oy - ra.oy
-    s = (ub0 * by - ub1 * bx) / det  # Cramer's rule: distances along each ray to the crossing
-    u = (ua0 * by - ua1 * bx) / det
+    s, u = crossing(ua0, ua1, ub0, ub1, bx, by, det)
     if not (ra.r_lo * 0.5 <= s <= ra.r_hi * 1.1 and rb.r_lo * 0.5 <= u <= rb.r_hi * 1.1):
         return False
     if math.isnan(a.arrival) or math.isnan(b.arrival):

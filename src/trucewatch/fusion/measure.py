@@ -154,6 +154,19 @@ def joint_reach(reach_a: Any, known_a: Any, reach_b: Any, known_b: Any) -> Any:
     return np.where(known_a & known_b, longer, np.where(known_a, reach_a, np.where(known_b, reach_b, longer)))
 
 
+def crossing_sine(ua0: Any, ua1: Any, ub0: Any, ub1: Any) -> Any:
+    """Two rays with unit directions (ua0, ua1) and (ub0, ub1): the sine of the angle between them (the
+    determinant of [ua, -ub]); near zero, they are nearly parallel. Floats or arrays alike."""
+    return ub0 * ua1 - ua0 * ub1
+
+
+def crossing(ua0: Any, ua1: Any, ub0: Any, ub1: Any, bx: Any, by: Any, det: Any) -> tuple[Any, Any]:
+    """Two rays as in `crossing_sine`, the second's origin (bx, by) from the first's, det their nonzero
+    `crossing_sine`: how far along each lies the point where they cross (Cramer's rule; negative behind
+    its origin). Floats or arrays alike (the partition's gate, the greedy step's, the consensus seeds')."""
+    return (ub0 * by - ub1 * bx) / det, (ua0 * by - ua1 * bx) / det
+
+
 def firing_gap(arrival_a: Any, s_a: Any, sigma_a: Any, arrival_b: Any, s_b: Any, sigma_b: Any, sin_ab: Any
                ) -> tuple[Any, Any]:  # fmt: skip
     """Two timed bearings that cross s_a and s_b metres from their sensors, at an angle whose sine is

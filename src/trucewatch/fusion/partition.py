@@ -10,7 +10,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
-from trucewatch.fusion.measure import ObsView, band_cov, firing_gap, joint_reach
+from trucewatch.fusion.measure import ObsView, band_cov, crossing, crossing_sine, firing_gap, joint_reach
 from trucewatch.fusion.table import ASPECT_CODE
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
@@ -123,12 +123,11 @@ def _bearings_cross(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     times their arrivals imply agree (the crossing's error along each ray counted)."""
     ua0, ua1 = np.sin(c.theta[i]), np.cos(c.theta[i])
     ub0, ub1 = np.sin(c.theta[j]), np.cos(c.theta[j])
-    den = ua0 * (-ub1) - ua1 * (-ub0)
+    den = crossing_sine(ua0, ua1, ub0, ub1)
     bx, by = c.ox[j] - c.ox[i], c.oy[j] - c.oy[i]
     den_ok = np.abs(den) > 1e-3
     den = np.where(den_ok, den, 1.0)
-    s = (bx * (-ub1) - by * (-ub0)) / den
-    u = (ua0 * by - ua1 * bx) / den
+    s, u = crossing(ua0, ua1, ub0, ub1, bx, by, den)
     ok = den_ok & (s > 25) & (u > 25) & (s <= c.rhi[i] * 1.1) & (u <= c.rhi[j] * 1.1)
     timed = np.flatnonzero(ok & ~np.isnan(c.arrival[i]) & ~np.isnan(c.arrival[j]))
     if len(timed):

@@ -30,7 +30,7 @@ from trucewatch.fusion.batch import (
     localize_batch,
     normalized_residuals_batch,
 )
-from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, firing_gap
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, Measurement, ObsView, crossing, crossing_sine, firing_gap
 from trucewatch.fusion.table import arrays
 
 HYPOTHESIS_SIGMAS = 3.0  # a bearing counts for a hypothesis when it passes this close to its crossing
@@ -85,11 +85,10 @@ class _Hypotheses:
         i = np.concatenate([p[0] + s for p, s in zip(pairs, starts.tolist(), strict=True)] or [np.zeros(0, int)])
         j = np.concatenate([p[1] + s for p, s in zip(pairs, starts.tolist(), strict=True)] or [np.zeros(0, int)])
         ua0, ua1, ub0, ub1 = np.sin(b.theta[i]), np.cos(b.theta[i]), np.sin(b.theta[j]), np.cos(b.theta[j])
-        det = ub0 * ua1 - ua0 * ub1  # of [ua, -ub] as columns: the sine of the angle between the rays
+        det = crossing_sine(ua0, ua1, ub0, ub1)
         bx, by = b.ox[j] - b.ox[i], b.oy[j] - b.oy[i]
         with np.errstate(divide="ignore", invalid="ignore"):
-            s = (ub0 * by - ub1 * bx) / det  # Cramer's rule: distances along each ray to the crossing
-            u = (ua0 * by - ua1 * bx) / det
+            s, u = crossing(ua0, ua1, ub0, ub1, bx, by, det)
             along = np.hypot(s * b.sigma[i], u * b.sigma[j]) / np.abs(det)
         ok = (np.abs(det) >= 1e-3) & (b.source[i] != b.source[j])
         ok &= (b.r_lo[i] * 0.5 <= s) & (s <= b.r_hi[i] * 1.1) & (b.r_lo[j] * 0.5 <= u) & (u <= b.r_hi[j] * 1.1)
