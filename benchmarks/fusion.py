@@ -294,7 +294,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with collector_paused():  # as `fuse` runs these steps
             give_back()
-            views = prepare(cols, ag.projector, ag.place)
+            views = prepare(cols, ag.projector, ag.place, sensing=ag.sensing_range)
             give_back()
             t1 = time.perf_counter()
             clusters = cluster(views)

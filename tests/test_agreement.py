@@ -76,6 +76,12 @@ obligations:
         (("places: [{name: X, lat: 50, lon: 30}]", "places: [{name: X, lat: 95, lon: 30}]"), "geography.places.0.lat"),
         (("title: test", "title: test\nsurprise: 1"), "surprise"),
         (("window: {", "window: {timezone: Mars/Olympus, "), "unknown time zone"),
+        # a setting narrows how far a kind of observer senses; no acoustic sensor hears 50 km
+        (
+            ("title: test", "title: test\nsettings: {sensing_range_m: {acoustic_sensor: 50000}}"),
+            "settings.sensing_range_m: Value error, acoustic_sensor: 50000 m is outside 100 to 35000 m",
+        ),
+        (("title: test", "title: test\nsettings: {sensing_range_m: {sonar: 5000}}"), "settings.sensing_range_m.sonar"),
     ],
 )
 def test_schema_errors_name_the_key_path(tmp_path: Path, edit: tuple[str, str], needle: str) -> None:
@@ -100,3 +106,14 @@ def test_withdrawal_zone_needs_a_contact_line(tmp_path: Path) -> None:
     text = BASE.replace("  places:", "  withdrawal_zones: [{weapon_classes: [mortar], distance_km: 15}]\n  places:")
     with pytest.raises(AgreementError, match="withdrawal_zones.0: needs geography.contact_line"):
         load_agreement(_write(tmp_path, text))
+
+
+def test_sensing_ranges_are_the_settings_else_the_farthest_of_each_kind(tmp_path: Path) -> None:
+    from trucewatch.domain.enums import SIGHTING_RANGE_M, SourceKind
+
+    text = BASE.replace("title: test", "title: test\nsettings: {sensing_range_m: {acoustic_sensor: 20000}}")
+    ranges = load_agreement(_write(tmp_path, text)).sensing_range
+    assert ranges[SourceKind.ACOUSTIC_SENSOR] == 20_000
+    assert {k: v for k, v in ranges.items() if k != SourceKind.ACOUSTIC_SENSOR} == {
+        k: v for k, v in SIGHTING_RANGE_M.items() if k != SourceKind.ACOUSTIC_SENSOR
+    }

@@ -114,3 +114,32 @@ def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path, data
     assert cli("export", d, "--format", "csv", "--out", tmp_path / "one.csv").code == 0
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     _stored_in(d, database)
+
+
+def test_the_scenario_declares_how_far_its_equipment_senses_and_none_reports_from_farther(tmp_path: Path) -> None:
+    """The simulated mission's agreement states its acoustic sensors' and cameras' reach, as a mission states
+    its own equipment's; every launch they report lies within it (and some near its end: the setting is no
+    tighter than the equipment)."""
+    import csv
+    import math
+
+    from trucewatch.agreement import load_agreement
+    from trucewatch.domain.enums import SourceKind
+    from trucewatch.scenario.generate import generate
+
+    files = generate(tmp_path, days=10, seed=3)
+    ag = load_agreement(files.agreement)
+    origin = {e["id"]: e["origin"] for e in json.loads(files.truth.read_text())["events"] if e.get("origin")}
+    event_of = json.loads(files.truth.read_text())["observations"]
+    farthest: dict[SourceKind, float] = {SourceKind.ACOUSTIC_SENSOR: 0.0, SourceKind.FIXED_CAMERA: 0.0}
+    with files.observations.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            kind, event = SourceKind(row["source_kind"]), event_of.get(row["client_id"])
+            if kind not in farthest or event not in origin:
+                continue
+            x, y = ag.projector.to_xy(float(row["observer_lon"]), float(row["observer_lat"]))
+            d = math.hypot(origin[event]["x"] - float(x), origin[event]["y"] - float(y))
+            farthest[kind] = max(farthest[kind], d)
+    for kind, d in farthest.items():
+        assert 0.8 * ag.sensing_range[kind] < d <= ag.sensing_range[kind], kind
+    assert ag.sensing_range[SourceKind.ACOUSTIC_SENSOR] < 35_000  # narrower than any acoustic sensor's

@@ -650,3 +650,19 @@ def test_a_crater_documented_hours_later_does_not_stretch_when_the_event_happene
     alone.add(late)
     refit_all([alone])
     assert sorted(sorted(v.report.id for v in k.members) for k in finish([c, alone])) == [["c1", "d"], ["c3"]]
+
+
+def test_a_bearing_that_states_no_distance_reaches_as_far_as_the_agreement_says(ag) -> None:  # type: ignore[no-untyped-def]
+    """An acoustic bearing's range band ends where the mission's sensors stop hearing, when its agreement says
+    how far that is; a stated distance band is the report's own, whatever the setting."""
+    from trucewatch.domain.enums import SourceKind
+
+    heard = _obs("a", 0, observer_lon=35.30, observer_lat=51.10, bearing_deg=30.0)
+    banded = _obs("b", 0, observer_lon=35.30, observer_lat=51.10, bearing_deg=30.0, distance_min_m=1000.0,
+                  distance_max_m=30_000.0)  # fmt: skip
+    default = prepare([heard, banded], ag.projector, ag.place)
+    narrowed = prepare([heard, banded], ag.projector, ag.place, sensing={SourceKind.ACOUSTIC_SENSOR: 20_000.0})
+    assert [v.measurements[0].ray.r_hi for v in default] == [35_000.0, 30_000.0]
+    assert [v.measurements[0].ray.r_hi for v in narrowed] == [20_000.0, 30_000.0]
+    # the band's middle moves in with its end: the fit's prior on the range is where the sensor hears
+    assert narrowed[0].measurements[0].ray.r_mid < default[0].measurements[0].ray.r_mid

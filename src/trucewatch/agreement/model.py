@@ -17,7 +17,7 @@ from shapely.ops import unary_union
 
 from trucewatch.agreement.projection import Projector
 from trucewatch.agreement.schema import AgreementFile, Obligation
-from trucewatch.domain.enums import WeaponClass
+from trucewatch.domain.enums import SIGHTING_RANGE_M, SourceKind, WeaponClass
 
 
 @dataclass
@@ -74,6 +74,11 @@ class Agreement:
     @property
     def obligations(self) -> list[Obligation]:
         return self.spec.obligations
+
+    @property
+    def sensing_range(self) -> dict[SourceKind, float]:
+        """How far each kind of observer senses (m): the agreement's setting, else the farthest of its kind."""
+        return {k: self.spec.settings.sensing_range_m.get(k, v) for k, v in SIGHTING_RANGE_M.items()}
 
     def to_metric(self, geom_lonlat: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geom_lonlat, lambda c: np.column_stack(self.projector.to_xy(c[:, 0], c[:, 1])))

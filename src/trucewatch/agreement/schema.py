@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from trucewatch.domain.enums import ObservationType, WeaponClass
+from trucewatch.domain.enums import SIGHTING_RANGE_M, ObservationType, SourceKind, WeaponClass
 
 PROTECTED_CATEGORIES = (
     "power_generation", "transmission", "refinery", "pipeline", "nuclear_plant", "dam",
@@ -15,6 +15,9 @@ PROTECTED_CATEGORIES = (
 )  # fmt: skip
 
 GeometryRef = dict[str, Any]  # inline GeoJSON (Geometry, Feature, FeatureCollection) or {"file": path}
+
+
+MIN_SENSING_RANGE_M = 100.0  # a sensing range below this is a typo, not equipment
 
 
 class _Strict(BaseModel):
@@ -166,6 +169,19 @@ class Settings(_Strict):
     public_coarsen_m: float = Field(default=1000, ge=0, le=50_000)
     earliest_days_before_start: float = Field(default=7, ge=0, le=3650)
     future_tolerance_minutes: float = Field(default=10, ge=0, le=1440)
+    # How far the mission's own observers of each kind sense an event (m), e.g. {acoustic_sensor: 20000}:
+    # the far end of a bearing whose report states no distance. A kind left out senses as far as any of its
+    # kind (`SIGHTING_RANGE_M`); a setting may narrow that, not widen it.
+    sensing_range_m: dict[SourceKind, float] = {}
+
+    @field_validator("sensing_range_m")
+    @classmethod
+    def _sensing_within_kind(cls, v: dict[SourceKind, float]) -> dict[SourceKind, float]:
+        for kind, metres in v.items():
+            if not MIN_SENSING_RANGE_M <= metres <= SIGHTING_RANGE_M[kind]:
+                raise ValueError(f"{kind.value}: {metres:g} m is outside {MIN_SENSING_RANGE_M:g} to "
+                                 f"{SIGHTING_RANGE_M[kind]:g} m, the farthest any {kind.value} senses")  # fmt: skip
+        return v
 
 
 class AgreementFile(_Strict):

@@ -133,6 +133,21 @@ WEAPON_RANGE_M: dict[WeaponClass, float] = {
 }
 
 
+# How far each kind of observer can sense an event (m): the far end of a bearing's range band when its report
+# states no distance, and the most an agreement's `settings.sensing_range_m` may set for the kind (a mission
+# declares how far its own equipment reaches; no setting makes an observer sense farther than any of its
+# kind does). An acoustic sensor hears a launch out to about 35 km.
+SIGHTING_RANGE_M: dict[SourceKind, float] = {
+    SourceKind.ACOUSTIC_SENSOR: 35_000.0,
+    SourceKind.FIXED_CAMERA: 20_000.0,
+    SourceKind.DRONE: 10_000.0,
+    SourceKind.MONITOR_PATROL: 15_000.0,
+    SourceKind.SATELLITE: 50_000.0,
+    SourceKind.PARTY_COMPLAINT: 30_000.0,
+    SourceKind.OPEN_SOURCE: 30_000.0,
+}
+
+
 class TimePrecision(StrEnum):
     SECOND = "second"
     MINUTE = "minute"

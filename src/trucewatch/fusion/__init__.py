@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from trucewatch.agreement.projection import Projector
+from trucewatch.domain.enums import SourceKind
 from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import Incident
 from trucewatch.fusion.associate import Cluster
@@ -23,12 +24,14 @@ def fuse(
     observations: Iterable[Observation] | ObservationColumns,
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
+    sensing: Mapping[SourceKind, float] | None = None,
 ) -> list[Incident]:
     """Observations (or their columns) in, incidents out, in a deterministic order whatever the order of the
-    observations. Pure: no I/O."""
+    observations; `sensing` is how far each kind of observer senses (`Agreement.sensing_range`). Pure: no
+    I/O."""
     with collector_paused():
         give_back()  # what came before (reading, parsing) freed
-        views = prepare(observations, projector, place)
+        views = prepare(observations, projector, place, sensing=sensing)
         give_back()
         clusters = cluster(views)
         give_back()

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect, ObservationType, SourceKind
+from trucewatch.domain.enums import SIGHTING_RANGE_M, SPEED_OF_SOUND_M_S, Aspect, ObservationType, SourceKind
 from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
 from trucewatch.fusion.measure import (
-    SIGHTING_RANGE_M,
     Measurement,
     ObsView,
     crossing,
@@ -47,7 +46,7 @@ VAGUE_TAU_S = 120.0  # reports vaguer in time than this (complaints, open source
 # Reports timed to within this (sensors, cameras) are placed first; those timed to the minute or vaguer
 # (patrols, drones, complaints) then join the groups the precise ones formed.
 PRECISE_TAU_S = 30.0
-# the longest a sound takes to reach a sensor that can hear it
+# the longest a sound takes to reach a sensor that can hear it (an agreement may narrow a kind's reach, never widen it)
 LATEST_SOUND_S = SIGHTING_RANGE_M[SourceKind.ACOUSTIC_SENSOR] / SPEED_OF_SOUND_M_S
 
 

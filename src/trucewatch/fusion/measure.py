@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,7 @@ import numpy as np
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import (
     DEFAULT_ASPECT,
+    SIGHTING_RANGE_M,
     SPEED_OF_SOUND_M_S,
     WEAPON_RANGE_M,
     Aspect,
@@ -53,16 +54,6 @@ DEFAULT_POSITION_SIGMA_M = {
     SourceKind.SATELLITE: 400.0,
     SourceKind.PARTY_COMPLAINT: 700.0,
     SourceKind.OPEN_SOURCE: 2000.0,
-}
-# How far each kind of observer can sense an event: the reach of a bearing that gives no distance.
-SIGHTING_RANGE_M = {
-    SourceKind.ACOUSTIC_SENSOR: 35_000.0,
-    SourceKind.FIXED_CAMERA: 20_000.0,
-    SourceKind.DRONE: 10_000.0,
-    SourceKind.MONITOR_PATROL: 15_000.0,
-    SourceKind.SATELLITE: 50_000.0,
-    SourceKind.PARTY_COMPLAINT: 30_000.0,
-    SourceKind.OPEN_SOURCE: 30_000.0,
 }
 HUMAN_SOURCES = {SourceKind.MONITOR_PATROL, SourceKind.PARTY_COMPLAINT, SourceKind.OPEN_SOURCE}
 # Sound ranging: an acoustic sensor reports when the sound of a launch reached it. Stated to the second, the
@@ -253,10 +244,15 @@ def prepare(
     observations: Iterable[Observation] | ObservationColumns,
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
+    *,
+    sensing: Mapping[SourceKind, float] | None = None,
     chunk: int = 50_000,
 ) -> list[ObsView]:
     """Project every observation once, correcting true bearings to grid bearings, and read each as points and
-    rays. The arithmetic is vectorised; the views are built `chunk` observations at a time."""
+    rays. `sensing` is how far each kind of observer senses (the agreement's `Agreement.sensing_range`; kinds
+    it leaves out sense as far as any of their kind, `SIGHTING_RANGE_M`). The arithmetic is vectorised; the
+    views are built `chunk` observations at a time."""
+    sighting = _SIGHTING if sensing is None else np.array([sensing.get(k, SIGHTING_RANGE_M[k]) for k in SOURCE_KINDS])
     cols = observations if isinstance(observations, ObservationColumns) else ObservationColumns.of(observations)
     f, c = cols.floats(), cols.codes()
     views: list[ObsView] = []
@@ -264,7 +260,7 @@ def prepare(
     for s in range(0, len(cols), chunk):
         part = slice(s, s + chunk)
         f_part, c_part = {k: v[part] for k, v in f.items()}, {k: v[part] for k, v in c.items()}
-        more, table = _prepare(cols.reports[part], s, f_part, c_part, projector, place, rows, first_row)
+        more, table = _prepare(cols.reports[part], s, f_part, c_part, projector, place, sighting, rows, first_row)
         views += more
         tables.append(table)
         first_row += len(table)
@@ -320,11 +316,12 @@ def _prepare(
     c: dict[str, np.ndarray],
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
+    sighting: np.ndarray,
     rows: MeasurementRows,
     first_row: int,
 ) -> tuple[list[ObsView], np.ndarray]:
     """Views of one chunk, numbered from `offset`, and their measurements' rows (numbered from
-    `first_row`, to be held in `rows`)."""
+    `first_row`, to be held in `rows`); `sighting` is each source kind's reach, in `SOURCE_KINDS` order."""
     n = len(reports)
     lon, lat, olon, olat = f["lon"].copy(), f["lat"].copy(), f["observer_lon"], f["observer_lat"]
     stated = ~np.isnan(lat)
@@ -362,7 +359,7 @@ def _prepare(
     d, dmin, dmax = f["distance"], f["distance_min"], f["distance_max"]
     has_d, has_band = ~np.isnan(d), ~np.isnan(dmin) | ~np.isnan(dmax)
     lo = np.where(has_d, d * 0.85, np.where(has_band & ~np.isnan(dmin), dmin, MIN_RANGE_M))
-    hi = np.where(has_d, d * 1.15, np.where(has_band & ~np.isnan(dmax), dmax, _SIGHTING[sk]))
+    hi = np.where(has_d, d * 1.15, np.where(has_band & ~np.isnan(dmax), dmax, sighting[sk]))
     ranged = has_d | has_band
     judgement = _JUDGEMENT[sk]
     aspect = c["aspect"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from trucewatch.scenario.events import PARTIES, generate_events
-from trucewatch.scenario.sensors import Reporter, place_sensors
+from trucewatch.scenario.sensors import SENSING_RANGE_M, Reporter, place_sensors
 from trucewatch.scenario.world import World, write_agreement
 
 FABRICATED_PER_DAY = 0.4
@@ -45,7 +45,7 @@ def generate(
     start = start or default_start(days)
     rng = np.random.default_rng(seed)
     inputs = folder / "inputs"
-    agreement = write_agreement(inputs, start, days)
+    agreement = write_agreement(inputs, start, days, SENSING_RANGE_M)
     world = World.load(agreement, rng)
     events = generate_events(world, start, days, density)
     reporter = Reporter(world, place_sensors(world), start + timedelta(days=days))

@@ -15,6 +15,13 @@ from trucewatch.scenario.events import Event
 from trucewatch.scenario.world import World
 
 DISTANCE_BANDS = ((0, 1000), (1000, 2000), (2000, 4000), (4000, 6000), (6000, 10_000))
+# How far the simulated equipment senses a launch: an acoustic array hears it to 20 km (most often within
+# 12), a camera sees its flash to 9 km. The scenario's agreement declares these (`settings.sensing_range_m`),
+# as a mission declares its own equipment's reach.
+ACOUSTIC_RANGE_M = 20_000.0
+ACOUSTIC_SURE_RANGE_M = 12_000.0
+CAMERA_RANGE_M = 9_000.0
+SENSING_RANGE_M = {"acoustic_sensor": ACOUSTIC_RANGE_M, "fixed_camera": CAMERA_RANGE_M}
 WILD_BEARING_SHARE = 0.02
 DUPLICATE_SHARE = 0.05
 
@@ -92,7 +99,7 @@ class Reporter:
             d_o = math.hypot(e.origin[0] - s.x, e.origin[1] - s.y)
             d_i = math.hypot(e.site[0] - s.x, e.site[1] - s.y)
             if s.kind == "acoustic_sensor" and e.weapon_class != "small_arms":
-                p = 0.95 if d_o < 12_000 else 0.8 if d_o < 20_000 else 0.0
+                p = 0.95 if d_o < ACOUSTIC_SURE_RANGE_M else 0.8 if d_o < ACOUSTIC_RANGE_M else 0.0
                 if rng.random() < p:
                     bearing = w.true_bearing(s.x, s.y, *e.origin) + rng.normal(0, 2.0)
                     if rng.random() < WILD_BEARING_SHARE:
@@ -103,7 +110,7 @@ class Reporter:
                                 **self._observer(s), "type": "explosion", "aspect": "origin",
                                 "bearing_deg": round(bearing % 360, 2), "bearing_sigma_deg": 2.0, "grade": "B2",
                                 "narrative": "acoustic detection of a launch"}, e.id)  # fmt: skip
-            elif s.kind == "fixed_camera" and d_o < 9000 and rng.random() < 0.5:
+            elif s.kind == "fixed_camera" and d_o < CAMERA_RANGE_M and rng.random() < 0.5:
                 bearing = w.true_bearing(s.x, s.y, *e.origin) + rng.normal(0, 1.0)
                 t = e.time + timedelta(seconds=float(rng.uniform(0, 2)))
                 self._emit({"observed_at": self._time(t, "second"), "time_precision": "second",

@@ -17,8 +17,9 @@ from trucewatch.agreement.model import Agreement
 TEMPLATE = "sudzha"
 
 
-def write_agreement(folder: Path, start: datetime, days: int) -> Path:
-    """A scenario agreement: the Sudzha sector, parties renamed A and B, window starting at start."""
+def write_agreement(folder: Path, start: datetime, days: int, sensing: dict[str, float] | None = None) -> Path:
+    """A scenario agreement: the Sudzha sector, parties renamed A and B, window starting at start; `sensing`
+    is how far the scenario's equipment of each kind senses (`settings.sensing_range_m`)."""
     src = resources.files("trucewatch.examples") / TEMPLATE
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("control-west.geojson", "control-east.geojson", "contact-line.geojson"):
@@ -39,6 +40,10 @@ def write_agreement(folder: Path, start: datetime, days: int) -> Path:
     text = text.replace("start: 2026-12-01T00:00:00+03:00", f"start: {start.isoformat()}")
     text = text.replace("duration_days: 30", f"duration_days: {days}")
     text = text.replace("timezone: Europe/Moscow", "timezone: UTC")
+    if sensing:
+        ranges = ", ".join(f"{kind}: {metres:g}" for kind, metres in sensing.items())
+        settings = "  public_coarsen_m: 1000\n"
+        text = text.replace(settings, f"{settings}  sensing_range_m: {{{ranges}}}\n")
     path = folder / "agreement.yaml"
     path.write_text(text, encoding="utf-8")
     return path
