@@ -666,3 +666,30 @@ def test_a_bearing_that_states_no_distance_reaches_as_far_as_the_agreement_says(
     assert [v.measurements[0].ray.r_hi for v in narrowed] == [20_000.0, 30_000.0]
     # the band's middle moves in with its end: the fit's prior on the range is where the sensor hears
     assert narrowed[0].measurements[0].ray.r_mid < default[0].measurements[0].ray.r_mid
+
+
+def test_a_crater_whose_direction_of_fire_points_away_from_a_launch_does_not_join_it(ag) -> None:  # type: ignore[no-untyped-def]
+    """Two cameras locate a launch. A drone documents a crater within the weapon's reach of it: the crater's
+    place agrees with that launch whichever way its shape says the fire came from, but a direction of fire
+    pointing away from the launch contradicts it, and one contradiction rules the report out."""
+    from trucewatch.fusion.associate import Cluster, cost, refit_all
+
+    def camera(i: str, lon: float, lat: float) -> Observation:
+        return _obs(i, 0, source_kind="fixed_camera", source_id=f"camera-{i}", type="muzzle_flash",
+                    observer_lon=lon, observer_lat=lat, bearing_sigma_deg=1.0, grade="A2",
+                    bearing_deg=round(_bearing(ag, lon, lat, 35.45, 51.25), 2))  # fmt: skip
+
+    def crater(i: str, turn: float) -> Observation:
+        back = _bearing(ag, 35.47, 51.22, 35.45, 51.25)
+        return _obs(i, 20, time_precision="minute", source_kind="drone", source_id=f"uav-{i}", type="impact",
+                    aspect="impact", lat=51.22, lon=35.47, location_precision_m=30.0, grade="A2",
+                    fire_bearing_deg=round((back + turn) % 360, 1))  # fmt: skip
+
+    c1, c2, toward, away = prepare([camera("c1", 35.30, 51.10), camera("c2", 35.55, 51.15), crater("d1", 0.0),
+                                    crater("d2", 180.0)], ag.projector, ag.place)  # fmt: skip
+    c = Cluster()
+    c.add(c1)
+    c.add(c2)
+    refit_all([c])
+    assert cost(toward, c) < math.inf
+    assert cost(away, c) == math.inf

@@ -176,31 +176,45 @@ def cost(v: ObsView, c: Cluster) -> float:
     seen = c.sources.get(v.report.source_id)
     if seen is not None and abs(seen - v.t) > v.tau:
         return math.inf  # one sensor reporting twice at different times saw two events
+    # the best of the report's measurements that can be checked against the cluster; any that contradicts it
+    # (a crater's direction of fire pointing away from the cluster's origin) rules the report out, however
+    # well another (the crater's place, within reach of that origin) agrees
     best = math.inf
     for m in v.measurements:
-        est = c.estimates.get(m.aspect)
-        if est is not None and est.c00 < 1e9:
-            lone_ray = est.method == LINE_ONLY
-            if lone_ray and m.ray is not None and not m.ray.ranged:
-                other = c.measurements(m.aspect)
-                ok = any(_ray_pair_ok(m, o) for o in other if o.ray is not None)
-                best = min(best, 4.0 if ok else math.inf)
-            else:
-                k = _point_cost(m, est)
-                best = min(best, k + _time_cost(m, est) if k < math.inf else k)  # timed only inside the gate
-        else:
-            # only the other end of the event is known: plausible if within the weapon's reach
-            for a, other in c.estimates.items():
-                if a == m.aspect or other is None:
-                    continue
-                p = m.rough()
-                dist = math.hypot(p.x - other.x, p.y - other.y)
-                slack = 3 * math.sqrt(max(p.c00 + p.c11, 0.0) + max(other.c00 + other.c11, 0.0))
-                if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, 20_000):
-                    best = min(best, CROSS_ASPECT_COST)
+        k = _measurement_cost(m, v, c)
+        if k is None:
+            continue
+        if k == math.inf:
+            return k
+        best = min(best, k)
     if best == math.inf:
         return best
     return best + (dt / window) ** 2
+
+
+def _measurement_cost(m: Measurement, v: ObsView, c: Cluster) -> float | None:
+    """One measurement of v against c: its cost, infinite outside the gate, None where c knows nothing it
+    could be checked against."""
+    est = c.estimates.get(m.aspect)
+    if est is not None and est.c00 < 1e9:
+        lone_ray = est.method == LINE_ONLY
+        if lone_ray and m.ray is not None and not m.ray.ranged:
+            other = c.measurements(m.aspect)
+            return 4.0 if any(_ray_pair_ok(m, o) for o in other if o.ray is not None) else math.inf
+        k = _point_cost(m, est)
+        return k + _time_cost(m, est) if k < math.inf else k  # timed only inside the gate
+    # only the other end of the event is known: plausible if within the weapon's reach
+    checked = None
+    for a, other in c.estimates.items():
+        if a == m.aspect or other is None:
+            continue
+        p = m.rough()
+        dist = math.hypot(p.x - other.x, p.y - other.y)
+        slack = 3 * math.sqrt(max(p.c00 + p.c11, 0.0) + max(other.c00 + other.c11, 0.0))
+        if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, 20_000):
+            return CROSS_ASPECT_COST
+        checked = math.inf
+    return checked
 
 
 class _Walk:
