@@ -23,7 +23,10 @@ and weapon events are raised, and `density` says by how much), then measures, in
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire
   (a share left unplaced — a lone bearing's — counts as given to no party, so it scores as wrong);
-  attribution_unplaced: how many attributed fire incidents leave most of their probability unplaced.
+  attribution_unplaced: how many attributed fire incidents leave most of their probability unplaced;
+  attribution_calibration: the stated probability of the most likely party, binned, against how often
+  it was the true one — over located origins only: a lone bearing's figures are lower bounds, not
+  probabilities, and are right at least as often as they say by construction.
 
     python benchmarks/fusion.py --observations 100000
 """
@@ -50,6 +53,7 @@ from trucewatch.agreement import load_agreement
 from trucewatch.assess.attribution import NOT_A_PARTY, UNPLACED, responsibilities
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
+from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.engine import cluster
@@ -236,7 +240,8 @@ def _accuracy(clusters, incidents, resp, truth: Truth, ag) -> dict[str, object]:
         if probs:
             top, p_top = max(((q, p) for q, p in probs.items() if q not in NOT_A_PARTY), key=lambda kv: kv[1],
                              default=(None, 0.0))  # fmt: skip
-            calib.append((p_top, top == party))
+            if inc.origin.method != LINE_ONLY:  # a lone bearing's are lower bounds, not probabilities
+                calib.append((p_top, top == party))
             brier.append(sum((probs.get(p, 0.0) - (1.0 if p == party else 0.0)) ** 2 for p in ("A", "B")))
             unplaced += probs.get(UNPLACED, 0.0) > 0.5
         if line.distance(Point(tx, ty)) > 2000:

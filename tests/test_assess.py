@@ -271,3 +271,37 @@ def test_bounds_along_a_span_are_the_least_of_its_places_however_few_are_sampled
             assert bounds[k].get(key, 0.0) == pytest.approx(min(p.get(key, 0.0) for p in at), abs=2e-4), (k, key)
         crossing += bounds[k]["UA"] == 0 and bounds[k]["RU"] == 0
     assert 5 < crossing < n - 5  # both kinds present: spans across a boundary and spans within one area
+
+
+def test_an_origin_at_the_map_s_edge_is_the_party_s_when_the_agreement_says_fire_comes_only_from_its_areas(
+    ag,
+) -> None:  # type: ignore[no-untyped-def]
+    """An origin 200 m inside the northern edge of UA's mapped area, with a 600 m error, lies partly beyond
+    the map. Read as the map alone it states that share as outside every area; an agreement that says fire
+    comes only from within the parties' areas makes the map's edge no third place, and the share is UA's.
+    A position far beyond the map contradicts that premise and stays outside."""
+    import dataclasses
+
+    from shapely.geometry import LineString
+
+    from trucewatch.assess.attribution import responsibility
+    from trucewatch.assess.geoprob import OUTSIDE
+
+    ua = ag.control["UA"]
+    cx = ua.centroid.x
+    top = max(y for _, y in ua.intersection(LineString([(cx, ua.bounds[1]), (cx, ua.bounds[3])])).coords)
+    lon, lat = ag.projector.to_lonlat(cx, top - 200.0)
+    edge = incident("explosion", "fire", origin=loc(ag, float(lon), float(lat), sigma=600.0))
+    lon, lat = ag.projector.to_lonlat(cx, top + 30_000.0)
+    beyond = incident("explosion", "fire", origin=loc(ag, float(lon), float(lat), sigma=600.0))
+
+    probs, basis = responsibility(edge, two_sources(), ag)
+    assert 0.2 < probs[OUTSIDE] < 0.5 and probs["UA"] == pytest.approx(1 - probs[OUTSIDE], abs=1e-3)
+    settings = ag.spec.settings.model_copy(update={"origins_within_control_areas": True})
+    within = dataclasses.replace(ag, spec=ag.spec.model_copy(update={"settings": settings}))
+    probs_w, basis_w = responsibility(edge, two_sources(), within)
+    assert probs_w == {"UA": 1.0, "RU": 0.0}
+    assert "conditional on the origin lying in a party's area" in basis_w and basis_w.startswith(basis)
+    assert responsibility(beyond, two_sources(), within)[0] == {"UA": 0.0, "RU": 0.0, OUTSIDE: 1.0}
+    assert assess_incident(edge, two_sources(), within).responsible_party == "UA"
+    assert assess_incident(edge, two_sources(), ag).responsible_party is None  # under the 0.8 threshold

@@ -116,10 +116,11 @@ def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path, data
     _stored_in(d, database)
 
 
-def test_the_scenario_declares_how_far_its_equipment_senses_and_none_reports_from_farther(tmp_path: Path) -> None:
+def test_the_scenario_declares_its_equipment_s_reach_and_where_fire_comes_from_and_both_hold(tmp_path: Path) -> None:
     """The simulated mission's agreement states its acoustic sensors' and cameras' reach, as a mission states
     its own equipment's; every launch they report lies within it (and some near its end: the setting is no
-    tighter than the equipment)."""
+    tighter than the equipment). It also states that fire comes only from within the parties' areas: every
+    simulated launch is fired from inside its party's."""
     import csv
     import math
 
@@ -143,3 +144,6 @@ def test_the_scenario_declares_how_far_its_equipment_senses_and_none_reports_fro
     for kind, d in farthest.items():
         assert 0.8 * ag.sensing_range[kind] < d <= ag.sensing_range[kind], kind
     assert ag.sensing_range[SourceKind.ACOUSTIC_SENSOR] < 35_000  # narrower than any acoustic sensor's
+    assert ag.spec.settings.origins_within_control_areas
+    fired = [e for e in json.loads(files.truth.read_text())["events"] if e.get("origin") and e.get("party")]
+    assert fired and all(ag.party_at(e["origin"]["x"], e["origin"]["y"]) == e["party"] for e in fired)

@@ -173,6 +173,11 @@ class Settings(_Strict):
     # the far end of a bearing whose report states no distance. A kind left out senses as far as any of its
     # kind (`SIGHTING_RANGE_M`); a setting may narrow that, not widen it.
     sensing_range_m: dict[SourceKind, float] = {}
+    # Whether fire comes only from within the parties' mapped areas of control — the map covers the front,
+    # and a position's share beyond it is where the map ends, not a third place. Then each party's
+    # probability for an origin of fire is conditional on the origin lying in some party's area. Off by
+    # default: where an area's outer edge is a border with a third country, the share beyond it is honest.
+    origins_within_control_areas: bool = False
 
     @field_validator("sensing_range_m")
     @classmethod

@@ -45,7 +45,10 @@ def responsibilities(
         out.append(({}, ""))
     points = [(k, loc, basis) for k, loc, basis in located if loc.method != LINE_ONLY]
     if points:
+        within = ag.spec.settings.origins_within_control_areas
         for (k, _, basis), p in zip(points, party_probabilities_many(*_columns(points), ag.control), strict=True):
+            if within and incidents[k].family == "fire" and p.get(OUTSIDE, 0.0) > 0.0:
+                p, basis = _within_areas(p, basis)
             out[k] = (p, basis)
     lines = [(k, loc, basis) for k, loc, basis in located if loc.method == LINE_ONLY]
     if lines:
@@ -57,6 +60,21 @@ def responsibilities(
 def _columns(located: list[tuple[int, LocationEstimate, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (np.array([loc.x for _, loc, _ in located]), np.array([loc.y for _, loc, _ in located]),
             np.array([loc.cov for _, loc, _ in located], dtype=float))  # fmt: skip
+
+
+MIN_INSIDE = 0.01  # below this share inside the areas, the position contradicts "fire only from within them"
+
+
+def _within_areas(probs: dict[str, float], basis: str) -> tuple[dict[str, float], str]:
+    """Probabilities conditional on the origin lying in some party's area (the agreement's
+    `settings.origins_within_control_areas`): the share beyond the map is where it ends, not a third place.
+    A position almost wholly outside the areas contradicts that premise and keeps its outside share."""
+    inside = sum(p for q, p in probs.items() if q != OUTSIDE)
+    if inside < MIN_INSIDE:
+        return probs, basis
+    conditional = {q: round(p / inside, 4) for q, p in probs.items() if q != OUTSIDE}
+    return conditional, (f"{basis}; conditional on the origin lying in a party's area, as the agreement states "
+                         f"({probs[OUTSIDE]:.2f} of it lay beyond the mapped areas)")  # fmt: skip
 
 
 def _with_unplaced(probs: dict[str, float]) -> dict[str, float]:

@@ -40,9 +40,11 @@ def write_agreement(folder: Path, start: datetime, days: int, sensing: dict[str,
     text = text.replace("start: 2026-12-01T00:00:00+03:00", f"start: {start.isoformat()}")
     text = text.replace("duration_days: 30", f"duration_days: {days}")
     text = text.replace("timezone: Europe/Moscow", "timezone: UTC")
+    # every simulated launch is fired from inside a party's area (`sample_in`), as the agreement then states
+    settings = "  public_coarsen_m: 1000\n"
+    text = text.replace(settings, f"{settings}  origins_within_control_areas: true\n")
     if sensing:
         ranges = ", ".join(f"{kind}: {metres:g}" for kind, metres in sensing.items())
-        settings = "  public_coarsen_m: 1000\n"
         text = text.replace(settings, f"{settings}  sensing_range_m: {{{ranges}}}\n")
     path = folder / "agreement.yaml"
     path.write_text(text, encoding="utf-8")
