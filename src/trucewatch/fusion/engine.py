@@ -99,6 +99,24 @@ def _wild_reports(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarra
     return [int(i) for i in rows[out[best[keep]]]]
 
 
+def _resolve(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarray, wild: np.ndarray
+             ) -> tuple[BatchEstimate, np.ndarray]:  # fmt: skip
+    """`_solve`'s answer once the wild rows are left out: only their groups are solved again (each group's
+    fit is its own, whatever else is in the batch); the others keep theirs."""
+    changed = np.unique(table.group[wild])
+    renumber = np.full(len(worst), -1, dtype=np.int64)
+    renumber[changed] = np.arange(len(changed))
+    rows = np.flatnonzero(renumber[table.group] >= 0)
+    rows = rows[~np.isin(rows, wild)]
+    sub, sub_worst = _solve(table.take(rows, renumber[table.group[rows]]), len(changed))
+    fields = {f: getattr(est, f).copy() for f in BatchEstimate.__dataclass_fields__}
+    for f, values in fields.items():
+        values[changed] = getattr(sub, f)
+    worst = worst.copy()
+    worst[changed] = sub_worst
+    return BatchEstimate(**fields), worst
+
+
 def _reach(comp: list[ObsView]) -> float:
     """How far apart the ends of the event these reports describe may be: the longest reach of the weapons
     they name, or the unknown class's where none names one."""
@@ -135,8 +153,7 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
     if wild:
         for k in wild:
             owner[k].outlier = True
-        keep = np.array([k for k in range(len(ms)) if not owner[k].outlier], dtype=np.int64)
-        est, worst = _solve(table.take(keep, table.group[keep]), len(ranged))
+        est, worst = _resolve(table, est, worst, np.array(wild, dtype=np.int64))
     give_back()  # the batched solves' arrays
     fits, worst_of = est.estimates(ranged), worst.tolist()
     clusters: list[Cluster] = []
