@@ -693,3 +693,28 @@ def test_a_crater_whose_direction_of_fire_points_away_from_a_launch_does_not_joi
     refit_all([c])
     assert cost(toward, c) < math.inf
     assert cost(away, c) == math.inf
+
+
+def test_a_late_report_of_damage_goes_to_the_latest_shelling_it_fits_not_to_any_within_the_lag(ag) -> None:  # type: ignore[no-untyped-def]
+    """A site shelled twice, two hours apart, each time reported by a patrol. The site's complaint of damage
+    comes three minutes after the second shelling, placed (within its 700 m) nearer where the first one's
+    shells fell. Both fit it, and both lie within the six hours a damage report may come late; the later
+    one is the likelier (most such reports come within the hour), and takes it."""
+    from trucewatch.fusion.associate import Cluster, cost, refit_all
+
+    def patrol(i: str, minutes: float, lat: float) -> Observation:
+        return _obs(i, minutes, time_precision="minute", source_kind="monitor_patrol", source_id=f"patrol-{i}",
+                    aspect="impact", lat=lat, lon=35.45, location_precision_m=50.0)  # fmt: skip
+
+    complaint = _obs("c", 123, time_precision="minute", source_kind="party_complaint", source_id="liaison-UA",
+                     type="protected_site_damage", aspect="impact", lat=51.2500, lon=35.45,
+                     location_precision_m=700.0, alleging_party="UA", accused_party="RU", grade="C3")  # fmt: skip
+    first, second, damage = prepare([patrol("p1", 0, 51.2500), patrol("p2", 120, 51.2510), complaint],
+                                    ag.projector, ag.place)  # fmt: skip
+    clusters = []
+    for v in (first, second):
+        clusters.append(Cluster())
+        clusters[-1].add(v)
+    refit_all(clusters)
+    early, late = (cost(damage, c) for c in clusters)
+    assert math.isfinite(early) and late < early

@@ -42,6 +42,9 @@ FAMILY_WINDOW_S = {"fire": 60.0, "flare": 60.0, "weapon": 3600.0, "movement": 36
 # Reports of an event's aftermath (a crater, damage, harm) are made after it: how long after they may be.
 AFTERMATH_TYPES = {ObservationType.IMPACT, ObservationType.PROTECTED_SITE_DAMAGE, ObservationType.CIVILIAN_HARM}
 AFTERMATH_LAG_S = 6 * 3600.0
+# ...but most come within the hour: lateness costs as an exponential's −2 log density (mean an hour), so
+# that of several earlier events a report fits as well, it goes to the latest, not to any within the lag
+AFTERMATH_LATENESS_COST = 2.0 / 3600.0
 VAGUE_TAU_S = 120.0  # reports vaguer in time than this (complaints, open sources) say little of when
 # Reports timed to within this (sensors, cameras) are placed first; those timed to the minute or vaguer
 # (patrols, drones, complaints) then join the groups the precise ones formed.
@@ -169,7 +172,9 @@ def cost(v: ObsView, c: Cluster) -> float:
         return math.inf  # too late even for the span of the cluster's reports (the launch is no later)
     lo, hi = _when(c)
     dt = max(lo - v.t, v.t - hi, 0.0)
+    late = 0.0
     if v.report.type in AFTERMATH_TYPES and v.t > hi:
+        late = v.t - hi
         dt = max(0.0, dt - AFTERMATH_LAG_S)  # a crater documented hours later still belongs
     if dt > window:
         return math.inf
@@ -189,7 +194,7 @@ def cost(v: ObsView, c: Cluster) -> float:
         best = min(best, k)
     if best == math.inf:
         return best
-    return best + (dt / window) ** 2
+    return best + (dt / window) ** 2 + late * AFTERMATH_LATENESS_COST
 
 
 def _measurement_cost(m: Measurement, v: ObsView, c: Cluster) -> float | None:
