@@ -54,12 +54,12 @@ from trucewatch.assess.attribution import NOT_A_PARTY, UNPLACED, responsibilitie
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import LINE_ONLY
+from trucewatch.fusion import group
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
-from trucewatch.fusion.engine import cluster
 from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.incidents import build_all
-from trucewatch.fusion.measure import ARRIVAL_SIGMA_S, prepare
+from trucewatch.fusion.measure import ARRIVAL_SIGMA_S
 from trucewatch.fusion.partition import components
 from trucewatch.intake.formats import iter_file
 from trucewatch.intake.rows import Rejection
@@ -297,13 +297,9 @@ def main() -> None:
         input_rss, input_peak = _rss_mb("VmRSS"), _rss_mb("VmHWM")
         peak_was_reset = _reset_peak_rss()
         t0 = time.perf_counter()
-        with collector_paused():  # as `fuse` runs these steps
-            give_back()
-            views = prepare(cols, ag.projector, ag.place, sensing=ag.sensing_range)
-            give_back()
-            t1 = time.perf_counter()
-            clusters = cluster(views)
-            give_back()
+        stages: dict[str, float] = {}
+        with collector_paused():  # as `fuse` runs these steps: its grouping, then the incidents
+            views, clusters = group(cols, ag.projector, ag.place, ag.sensing_range, seconds=stages)
             t2 = time.perf_counter()
             incidents = build_all(clusters, ag.projector)
             give_back()
@@ -312,7 +308,7 @@ def main() -> None:
             resp = [p for p, _ in responsibilities(incidents, evidence, ag)]
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
-        grouping_seconds = t2 - t1
+        grouping_seconds = stages["grouping"]
         ours = pairwise_f1(_labels(clusters, len(cols)), truth.label)
 
         accuracy = _accuracy(clusters, incidents, resp, truth, ag)
@@ -356,7 +352,7 @@ def main() -> None:
             "days": days,
             "density": round(density, 2),
             "seconds": round(t3 - t0, 2),
-            "seconds_prepare": round(t1 - t0, 2),
+            "seconds_prepare": round(stages["prepare"], 2),
             "seconds_grouping_and_localisation": round(grouping_seconds, 2),
             "seconds_incidents_and_attribution": round(t3 - t2, 2),
             "components": n_components,
