@@ -75,6 +75,14 @@ class Cluster:
     def measurements(self, aspect: Aspect) -> list[Measurement]:
         return [m for v in self.members if not v.outlier for m in v.measurements if m.aspect == aspect]
 
+    @classmethod
+    def of(cls, views: list[ObsView]) -> Cluster:
+        """A cluster of these reports, as adding each in turn makes it."""
+        c = cls()
+        for v in views:
+            c.add(v)
+        return c
+
     def add(self, v: ObsView) -> None:
         """Add a report; the estimates are left for a batched `refit_all` of every cluster that grew."""
         self.members.append(v)
@@ -277,11 +285,7 @@ def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
     then every cluster that changed is re-estimated in one batched solve (one per step, not per report)."""
     walks = []
     for views, groups in zip(components, consensus_seeds(components, PRECISE_TAU_S), strict=True):
-        seeds = []
-        for group in groups:
-            seeds.append(Cluster())
-            for v in group:
-                seeds[-1].add(v)
+        seeds = [Cluster.of(group) for group in groups]
         seeded = {id(v) for group in groups for v in group}
         walks.append(_Walk([v for v in views if id(v) not in seeded], seeds))
     refit_all([c for w in walks for c in w.waiting])

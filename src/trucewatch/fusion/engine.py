@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from trucewatch.domain.enums import Aspect
-from trucewatch.fusion.associate import AFTERMATH_TYPES, Cluster, finish, greedy_all, refit_all
+from trucewatch.fusion.associate import Cluster, finish, greedy_all, refit_all
 from trucewatch.fusion.batch import (
     OUTLIER_SIGMAS,
     BatchEstimate,
@@ -117,13 +117,6 @@ def _resolve(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarray, wi
     return BatchEstimate(**fields), worst
 
 
-def _reach(comp: list[ObsView]) -> float:
-    """How far apart the ends of the event these reports describe may be: the longest reach of the weapons
-    they name, or the unknown class's where none names one."""
-    named = [v.reach for v in comp if v.weapon_known]
-    return max(named) if named else max(v.reach for v in comp)
-
-
 def cluster(views: list[ObsView]) -> list[Cluster]:
     fine = [v for v in views if not v.coarse and v.measurements]
     comps = components(fine)
@@ -166,18 +159,15 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
             ambiguous.append(comp)
             continue
         clean = not _conflict(comp) and all(worst_of[g] <= OUTLIER_SIGMAS or len(comp) == 1 for g in aspects.values())
-        if clean and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
+        c = Cluster.of(comp) if clean else None
+        if c is not None and Aspect.ORIGIN in aspects and (Aspect.IMPACT in aspects):
             o, i = fits[aspects[Aspect.ORIGIN]], fits[aspects[Aspect.IMPACT]]
-            clean = math.hypot(o.x - i.x, o.y - i.y) <= _reach(comp) * 1.2
-        if not clean:
+            c = c if math.hypot(o.x - i.x, o.y - i.y) <= c.reach * 1.2 else None
+        if c is None:
             for v in comp:
                 v.outlier = False
             ambiguous.append(comp)
             continue
-        c = Cluster(members=list(comp), t_min=comp[0].t, t_max=max(v.t for v in comp), family=comp[0].family,
-                    t_event=max((v.t for v in comp if v.report.type not in AFTERMATH_TYPES), default=-math.inf),
-                    sources={v.report.source_id: v.t for v in comp}, reach=_reach(comp),
-                    weapon_known=any(v.weapon_known for v in comp))  # fmt: skip
         c.estimates = {a: fits[g] for a, g in aspects.items()}
         clusters.append(c)
     assigned = greedy_all(ambiguous)
