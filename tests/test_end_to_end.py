@@ -147,3 +147,25 @@ def test_the_scenario_declares_its_equipment_s_reach_and_where_fire_comes_from_a
     assert ag.spec.settings.origins_within_control_areas
     fired = [e for e in json.loads(files.truth.read_text())["events"] if e.get("origin") and e.get("party")]
     assert fired and all(ag.party_at(e["origin"]["x"], e["origin"]["y"]) == e["party"] for e in fired)
+
+
+def test_fire_positions_keep_the_scenario_s_standoff_from_the_line_and_reach_it_without_one(tmp_path: Path) -> None:
+    """Guns are fired from behind the line (`FIRE_STANDOFF_M`); with a standoff of 0, fire positions reach up
+    to the line, where the attribution's flat prior holds (the fusion benchmark's `--standoff 0`)."""
+    from shapely.geometry import Point
+
+    from trucewatch.agreement import load_agreement
+    from trucewatch.scenario.events import FIRE_STANDOFF_M
+    from trucewatch.scenario.generate import generate
+
+    def depths(standoff: float) -> list[float]:
+        files = generate(tmp_path / str(standoff), days=10, seed=2, standoff=standoff)
+        line = load_agreement(files.agreement).contact_line
+        events = json.loads(files.truth.read_text())["events"]
+        return [line.distance(Point(e["origin"]["x"], e["origin"]["y"])) for e in events if e.get("origin")]
+
+    assert FIRE_STANDOFF_M == 300
+    kept = depths(FIRE_STANDOFF_M)
+    assert kept and min(kept) >= FIRE_STANDOFF_M
+    reached = depths(0.0)
+    assert sum(d < 100 for d in reached) >= 3

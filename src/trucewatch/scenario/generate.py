@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trucewatch.scenario.events import PARTIES, generate_events
+from trucewatch.scenario.events import FIRE_STANDOFF_M, PARTIES, generate_events
 from trucewatch.scenario.sensors import SENSING_RANGE_M, Reporter, place_sensors
 from trucewatch.scenario.world import World, write_agreement
 
@@ -40,14 +40,19 @@ def default_start(days: int, now: datetime | None = None) -> datetime:
 
 
 def generate(
-    folder: Path, days: int = 30, seed: int = 1, start: datetime | None = None, density: float = 1.0
+    folder: Path,
+    days: int = 30,
+    seed: int = 1,
+    start: datetime | None = None,
+    density: float = 1.0,
+    standoff: float = FIRE_STANDOFF_M,
 ) -> ScenarioFiles:
     start = start or default_start(days)
     rng = np.random.default_rng(seed)
     inputs = folder / "inputs"
     agreement = write_agreement(inputs, start, days, SENSING_RANGE_M)
     world = World.load(agreement, rng)
-    events = generate_events(world, start, days, density)
+    events = generate_events(world, start, days, density, standoff)
     reporter = Reporter(world, place_sensors(world), start + timedelta(days=days))
     for e in events:
         if e.kind == "fire":
