@@ -309,7 +309,7 @@ def main() -> None:
         t0 = time.perf_counter()
         stages: dict[str, float] = {}
         with collector_paused():  # as `fuse` runs these steps: its grouping, then the incidents
-            views, clusters = group(cols, ag.projector, ag.place, ag.sensing_range, seconds=stages)
+            views, clusters = group(cols, ag.projector, ag.place, ag.sensing, seconds=stages)
             t2 = time.perf_counter()
             incidents = build_all(clusters, ag.projector)
             give_back()

@@ -82,6 +82,16 @@ obligations:
             "settings.sensing_range_m: Value error, acoustic_sensor: 50000 m is outside 100 to 35000 m",
         ),
         (("title: test", "title: test\nsettings: {sensing_range_m: {sonar: 5000}}"), "settings.sensing_range_m.sonar"),
+        # a sensor's own reach is bounded as its kind's is
+        (
+            ("title: test", "title: test\nsettings: {sensor_range_m: {fixed_camera: {cam-2: 25000}}}"),
+            "settings.sensor_range_m: Value error, fixed_camera.cam-2: 25000 m is outside 100 to 20000 m",
+        ),
+        (
+            ("title: test", "title: test\nsettings: {sensor_range_m: {acoustic_sensor: {' ': 5000}}}"),
+            "acoustic_sensor: a sensor's source id is empty",
+        ),
+        (("title: test", "title: test\nsettings: {sensor_range_m: {cam-2: 5000}}"), "settings.sensor_range_m.cam-2"),
     ],
 )
 def test_schema_errors_name_the_key_path(tmp_path: Path, edit: tuple[str, str], needle: str) -> None:
@@ -106,6 +116,17 @@ def test_withdrawal_zone_needs_a_contact_line(tmp_path: Path) -> None:
     text = BASE.replace("  places:", "  withdrawal_zones: [{weapon_classes: [mortar], distance_km: 15}]\n  places:")
     with pytest.raises(AgreementError, match="withdrawal_zones.0: needs geography.contact_line"):
         load_agreement(_write(tmp_path, text))
+
+
+def test_a_sensor_s_own_reach_is_read_by_its_kind_and_id(tmp_path: Path) -> None:
+    from trucewatch.domain.enums import SourceKind
+
+    settings = "{sensing_range_m: {acoustic_sensor: 20000}, sensor_range_m: {acoustic_sensor: {acoustic-7: 30000}}}"
+    text = BASE.replace("title: test", f"title: test\nsettings: {settings}")
+    sensing = load_agreement(_write(tmp_path, text)).sensing
+    assert sensing.of(SourceKind.ACOUSTIC_SENSOR, "acoustic-7") == 30_000
+    assert sensing.of(SourceKind.ACOUSTIC_SENSOR, "acoustic-8") == 20_000
+    assert sensing.of(SourceKind.FIXED_CAMERA, "acoustic-7") == sensing.of_kind(SourceKind.FIXED_CAMERA) == 20_000
 
 
 def test_sensing_ranges_are_the_settings_else_the_farthest_of_each_kind(tmp_path: Path) -> None:

@@ -656,16 +656,33 @@ def test_a_bearing_that_states_no_distance_reaches_as_far_as_the_agreement_says(
     """An acoustic bearing's range band ends where the mission's sensors stop hearing, when its agreement says
     how far that is; a stated distance band is the report's own, whatever the setting."""
     from trucewatch.domain.enums import SourceKind
+    from trucewatch.domain.sensing import Sensing
 
     heard = _obs("a", 0, observer_lon=35.30, observer_lat=51.10, bearing_deg=30.0)
     banded = _obs("b", 0, observer_lon=35.30, observer_lat=51.10, bearing_deg=30.0, distance_min_m=1000.0,
                   distance_max_m=30_000.0)  # fmt: skip
     default = prepare([heard, banded], ag.projector, ag.place)
-    narrowed = prepare([heard, banded], ag.projector, ag.place, sensing={SourceKind.ACOUSTIC_SENSOR: 20_000.0})
+    narrowed = prepare([heard, banded], ag.projector, ag.place, sensing=Sensing({SourceKind.ACOUSTIC_SENSOR: 20_000.0}))
     assert [v.measurements[0].ray.r_hi for v in default] == [35_000.0, 30_000.0]
     assert [v.measurements[0].ray.r_hi for v in narrowed] == [20_000.0, 30_000.0]
     # the band's middle moves in with its end: the fit's prior on the range is where the sensor hears
     assert narrowed[0].measurements[0].ray.r_mid < default[0].measurements[0].ray.r_mid
+
+
+def test_a_sensor_with_its_own_reach_has_it_and_the_rest_of_its_kind_keep_theirs(ag) -> None:  # type: ignore[no-untyped-def]
+    """A sensor declared with its own reach (a newer array) bounds its bearings there; its kind's other sensors,
+    and a sensor of another kind under the same id, keep their kind's reach."""
+    from trucewatch.domain.enums import SIGHTING_RANGE_M, SourceKind
+    from trucewatch.domain.sensing import Sensing
+
+    where = {"observer_lon": 35.30, "observer_lat": 51.10, "bearing_deg": 30.0}
+    new = _obs("n", 0, source_id="array-new", **where)
+    old = _obs("o", 0, source_id="array-old", **where)
+    camera = _obs("c", 0, source_kind="fixed_camera", source_id="array-new", type="muzzle_flash", **where)
+    acoustic, cam = SourceKind.ACOUSTIC_SENSOR, SourceKind.FIXED_CAMERA
+    sensing = Sensing({acoustic: 20_000.0}, {(acoustic, "array-new"): 30_000.0})
+    views = prepare([new, old, camera], ag.projector, ag.place, sensing=sensing)
+    assert [v.measurements[0].ray.r_hi for v in views] == [30_000.0, 20_000.0, SIGHTING_RANGE_M[cam]]
 
 
 def test_a_crater_whose_direction_of_fire_points_away_from_a_launch_does_not_join_it(ag) -> None:  # type: ignore[no-untyped-def]

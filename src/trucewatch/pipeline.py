@@ -42,7 +42,7 @@ def run(mission: Mission, dask_client=None) -> RunSummary:  # type: ignore[no-un
         evidence: dict[str, Evidence] = {o.id: o for o in observations}
     else:
         tiles = 1
-        incidents = fuse(columns, ag.projector, ag.place, ag.sensing_range)
+        incidents = fuse(columns, ag.projector, ag.place, ag.sensing)
         evidence = {r.id: r for r in columns.reports}
     findings = assess(incidents, evidence, ag, decisions)
     seconds = time.perf_counter() - t0

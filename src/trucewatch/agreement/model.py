@@ -18,6 +18,7 @@ from shapely.ops import unary_union
 from trucewatch.agreement.projection import Projector
 from trucewatch.agreement.schema import AgreementFile, Obligation
 from trucewatch.domain.enums import SIGHTING_RANGE_M, SourceKind, WeaponClass
+from trucewatch.domain.sensing import Sensing
 
 
 @dataclass
@@ -79,6 +80,12 @@ class Agreement:
     def sensing_range(self) -> dict[SourceKind, float]:
         """How far each kind of observer senses (m): the agreement's setting, else the farthest of its kind."""
         return {k: self.spec.settings.sensing_range_m.get(k, v) for k, v in SIGHTING_RANGE_M.items()}
+
+    @property
+    def sensing(self) -> Sensing:
+        """How far the mission's observers sense: each kind's reach and each sensor's own where declared."""
+        own = self.spec.settings.sensor_range_m
+        return Sensing(self.sensing_range, {(k, sid): m for k, sensors in own.items() for sid, m in sensors.items()})
 
     def to_metric(self, geom_lonlat: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geom_lonlat, lambda c: np.column_stack(self.projector.to_xy(c[:, 0], c[:, 1])))

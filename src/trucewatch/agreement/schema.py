@@ -173,6 +173,10 @@ class Settings(_Strict):
     # the far end of a bearing whose report states no distance. A kind left out senses as far as any of its
     # kind (`SIGHTING_RANGE_M`); a setting may narrow that, not widen it.
     sensing_range_m: dict[SourceKind, float] = {}
+    # A sensor's own reach where it differs from its kind's, by kind and source id (the observations'
+    # `source_id`), e.g. {acoustic_sensor: {acoustic-7: 30000}}: it replaces the kind's for that sensor's
+    # reports, up to the farthest any of its kind senses.
+    sensor_range_m: dict[SourceKind, dict[str, float]] = {}
     # Whether fire comes only from within the parties' mapped areas of control — the map covers the front,
     # and a position's share beyond it is where the map ends, not a third place. Then each party's
     # probability for an origin of fire is conditional on the origin lying in some party's area. Off by
@@ -183,10 +187,24 @@ class Settings(_Strict):
     @classmethod
     def _sensing_within_kind(cls, v: dict[SourceKind, float]) -> dict[SourceKind, float]:
         for kind, metres in v.items():
-            if not MIN_SENSING_RANGE_M <= metres <= SIGHTING_RANGE_M[kind]:
-                raise ValueError(f"{kind.value}: {metres:g} m is outside {MIN_SENSING_RANGE_M:g} to "
-                                 f"{SIGHTING_RANGE_M[kind]:g} m, the farthest any {kind.value} senses")  # fmt: skip
+            _check_reach(kind, kind.value, metres)
         return v
+
+    @field_validator("sensor_range_m")
+    @classmethod
+    def _sensors_within_kind(cls, v: dict[SourceKind, dict[str, float]]) -> dict[SourceKind, dict[str, float]]:
+        for kind, sensors in v.items():
+            for source_id, metres in sensors.items():
+                if not source_id.strip():
+                    raise ValueError(f"{kind.value}: a sensor's source id is empty")
+                _check_reach(kind, f"{kind.value}.{source_id}", metres)
+        return v
+
+
+def _check_reach(kind: SourceKind, name: str, metres: float) -> None:
+    if not MIN_SENSING_RANGE_M <= metres <= SIGHTING_RANGE_M[kind]:
+        raise ValueError(f"{name}: {metres:g} m is outside {MIN_SENSING_RANGE_M:g} to "
+                         f"{SIGHTING_RANGE_M[kind]:g} m, the farthest any {kind.value} senses")  # fmt: skip
 
 
 class AgreementFile(_Strict):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 from trucewatch.agreement.projection import Projector
-from trucewatch.domain.enums import SourceKind
 from trucewatch.domain.observation import Observation
 from trucewatch.domain.results import Incident
+from trucewatch.domain.sensing import Sensing
 from trucewatch.fusion.associate import Cluster
 from trucewatch.fusion.coarse import attach
 from trucewatch.fusion.collector import collector_paused
@@ -25,11 +25,10 @@ def fuse(
     observations: Iterable[Observation] | ObservationColumns,
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
-    sensing: Mapping[SourceKind, float] | None = None,
+    sensing: Sensing | None = None,
 ) -> list[Incident]:
     """Observations (or their columns) in, incidents out, in a deterministic order whatever the order of the
-    observations; `sensing` is how far each kind of observer senses (`Agreement.sensing_range`). Pure: no
-    I/O."""
+    observations; `sensing` is how far the observers sense (`Agreement.sensing`). Pure: no I/O."""
     with collector_paused():
         _, clusters = group(observations, projector, place, sensing)
         incidents = sorted(build_all(clusters, projector), key=sort_key)
@@ -41,7 +40,7 @@ def group(
     observations: Iterable[Observation] | ObservationColumns,
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
-    sensing: Mapping[SourceKind, float] | None = None,
+    sensing: Sensing | None = None,
     seconds: dict[str, float] | None = None,
 ) -> tuple[list[ObsView], list[Cluster]]:
     """`fuse`'s grouping: every observation prepared once (its view) and placed in exactly one cluster, the

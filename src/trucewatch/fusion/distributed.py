@@ -32,7 +32,7 @@ def _agreement(path: str):  # type: ignore[no-untyped-def]
 
 def fuse_tile(agreement_path: str, observations: list[Observation]) -> list[Incident]:
     ag = _agreement(agreement_path)
-    return fuse(observations, ag.projector, ag.place, ag.sensing_range)
+    return fuse(observations, ag.projector, ag.place, ag.sensing)
 
 
 def _tiles(observations: list[Observation]) -> list[tuple[float, float]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,6 @@ import numpy as np
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import (
     DEFAULT_ASPECT,
-    SIGHTING_RANGE_M,
     SPEED_OF_SOUND_M_S,
     WEAPON_RANGE_M,
     Aspect,
@@ -21,6 +20,7 @@ from trucewatch.domain.enums import (
     WeaponClass,
 )
 from trucewatch.domain.observation import Observation
+from trucewatch.domain.sensing import Sensing
 from trucewatch.fusion.columns import (
     ASPECTS,
     NO_ASPECT,
@@ -245,14 +245,15 @@ def prepare(
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
     *,
-    sensing: Mapping[SourceKind, float] | None = None,
+    sensing: Sensing | None = None,
     chunk: int = 50_000,
 ) -> list[ObsView]:
     """Project every observation once, correcting true bearings to grid bearings, and read each as points and
-    rays. `sensing` is how far each kind of observer senses (the agreement's `Agreement.sensing_range`; kinds
-    it leaves out sense as far as any of their kind, `SIGHTING_RANGE_M`). The arithmetic is vectorised; the
-    views are built `chunk` observations at a time."""
-    sighting = _SIGHTING if sensing is None else np.array([sensing.get(k, SIGHTING_RANGE_M[k]) for k in SOURCE_KINDS])
+    rays. `sensing` is how far the observers sense (the agreement's `Agreement.sensing`; without it, as far
+    as any of their kind, `SIGHTING_RANGE_M`). The arithmetic is vectorised; the views are built `chunk`
+    observations at a time."""
+    sensing = sensing or Sensing()
+    sighting = np.array([sensing.of_kind(k) for k in SOURCE_KINDS])
     cols = observations if isinstance(observations, ObservationColumns) else ObservationColumns.of(observations)
     f, c = cols.floats(), cols.codes()
     views: list[ObsView] = []
@@ -260,7 +261,9 @@ def prepare(
     for s in range(0, len(cols), chunk):
         part = slice(s, s + chunk)
         f_part, c_part = {k: v[part] for k, v in f.items()}, {k: v[part] for k, v in c.items()}
-        more, table = _prepare(cols.reports[part], s, f_part, c_part, projector, place, sighting, rows, first_row)
+        reports = cols.reports[part]
+        sensed = _sensed(reports, sighting[c_part["source_kind"]], sensing)
+        more, table = _prepare(reports, s, f_part, c_part, projector, place, sensed, rows, first_row)
         views += more
         tables.append(table)
         first_row += len(table)
@@ -269,10 +272,17 @@ def prepare(
     return views
 
 
+def _sensed(reports: list[Report], of_kind: np.ndarray, sensing: Sensing) -> np.ndarray:
+    """How far each report's observer senses: its kind's reach, or its sensor's own where declared."""
+    if not sensing.sensors:
+        return of_kind
+    own = [sensing.sensors.get((r.source_kind, r.source_id)) for r in reports]
+    return np.array([k if m is None else m for k, m in zip(of_kind.tolist(), own, strict=True)])
+
+
 _TAU_TABLE = np.array([[TAU_S[k, p] for p in TIME_PRECISIONS] for k in SOURCE_KINDS])
 _COARSE_TIME = np.array([p in (TimePrecision.HOUR, TimePrecision.DAY) for p in TIME_PRECISIONS])
 _POSITION_SIGMA = np.array([DEFAULT_POSITION_SIGMA_M[k] for k in SOURCE_KINDS])
-_SIGHTING = np.array([SIGHTING_RANGE_M[k] for k in SOURCE_KINDS])
 _JUDGEMENT = np.array([0.2 if k in HUMAN_SOURCES else 0.05 for k in SOURCE_KINDS])
 _GEO_SIGMA = np.array([GEO_PRECISION_SIGMA_M.get(g or 1, 2000.0) for g in range(4)])
 _REACH = np.array([WEAPON_RANGE_M[w] for w in WEAPON_CLASSES], dtype=float)
@@ -316,12 +326,12 @@ def _prepare(
     c: dict[str, np.ndarray],
     projector: Projector,
     place: Callable[[str], tuple[float, float] | None],
-    sighting: np.ndarray,
+    sensed: np.ndarray,
     rows: MeasurementRows,
     first_row: int,
 ) -> tuple[list[ObsView], np.ndarray]:
     """Views of one chunk, numbered from `offset`, and their measurements' rows (numbered from
-    `first_row`, to be held in `rows`); `sighting` is each source kind's reach, in `SOURCE_KINDS` order."""
+    `first_row`, to be held in `rows`); `sensed` is how far each report's observer senses."""
     n = len(reports)
     lon, lat, olon, olat = f["lon"].copy(), f["lat"].copy(), f["observer_lon"], f["observer_lat"]
     stated = ~np.isnan(lat)
@@ -359,7 +369,7 @@ def _prepare(
     d, dmin, dmax = f["distance"], f["distance_min"], f["distance_max"]
     has_d, has_band = ~np.isnan(d), ~np.isnan(dmin) | ~np.isnan(dmax)
     lo = np.where(has_d, d * 0.85, np.where(has_band & ~np.isnan(dmin), dmin, MIN_RANGE_M))
-    hi = np.where(has_d, d * 1.15, np.where(has_band & ~np.isnan(dmax), dmax, sighting[sk]))
+    hi = np.where(has_d, d * 1.15, np.where(has_band & ~np.isnan(dmax), dmax, sensed))
     ranged = has_d | has_band
     judgement = _JUDGEMENT[sk]
     aspect = c["aspect"]
