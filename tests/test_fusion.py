@@ -735,3 +735,37 @@ def test_a_late_report_of_damage_goes_to_the_latest_shelling_it_fits_not_to_any_
     refit_all(clusters)
     early, late = (cost(damage, c) for c in clusters)
     assert math.isfinite(early) and late < early
+
+
+@pytest.mark.slow
+def test_space_time_tiles_on_dask_give_the_single_process_incidents_and_too_narrow_margins_fall_back(
+    tmp_path: Path,
+) -> None:
+    """Cut into strips across the front as well as into weeks, the tiles fused on two Dask workers give the
+    incidents one process gives, field for field. With margins too narrow to hold an event's reports, the
+    checks notice and one process fuses everything: still the same answer, and no tiles are counted."""
+    from distributed import Client, LocalCluster
+
+    from trucewatch.fusion.columns import ObservationColumns
+    from trucewatch.fusion.distributed import Tiling, fuse_distributed
+    from trucewatch.intake.formats import iter_file
+    from trucewatch.intake.rows import Rejection
+    from trucewatch.intake.validate import Context
+    from trucewatch.scenario.generate import generate
+
+    files = generate(tmp_path, days=14, seed=5)
+    ag = load_agreement(files.agreement)
+    ctx = Context.for_agreement(ag, now=datetime.now(UTC))
+    accepted = [item[1].model_copy(update={"id": item[1].client_id})  # named as stored: by the generator's ids
+                for item in iter_file(files.observations, ctx) if not isinstance(item, Rejection)]  # fmt: skip
+    cols = ObservationColumns.of(accepted)
+    one = fuse(cols, ag.projector, ag.place, ag.sensing)
+    strips = Tiling(strip_m=20_000.0, strip_margin_m=40_000.0)  # the 60 km sector in three strips
+    narrow = Tiling(strip_m=20_000.0, strip_margin_m=200.0)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
+            Client(lc) as client:  # fmt: skip
+        tiled, tiles = fuse_distributed(files.agreement, cols, client, strips)
+        fallback, none = fuse_distributed(files.agreement, cols, client, narrow)
+    assert tiles == 2 * 3  # two weeks: two periods, each in three strips
+    assert tiled == one
+    assert none == 0 and fallback == one

@@ -10,7 +10,7 @@ from trucewatch.assess.evidence import Evidence
 from trucewatch.fusion import fuse
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.store.mission import Mission
-from trucewatch.store.observations import effective_observations, iter_effective_observations
+from trucewatch.store.observations import iter_effective_observations
 from trucewatch.store.runs import load_decisions, save_run
 
 
@@ -30,20 +30,17 @@ def run(mission: Mission, dask_client=None) -> RunSummary:  # type: ignore[no-un
     ag = mission.agreement
     with mission.engine.connect() as conn:
         decisions = load_decisions(conn)
-        if dask_client is not None:  # the workers are sent observations whole
-            observations = effective_observations(conn)
-        else:  # read one at a time into the columns fusion reads: no parsed model is kept
-            columns = ObservationColumns.of(iter_effective_observations(conn))
+        # read one at a time into the columns fusion reads: no parsed model is kept
+        columns = ObservationColumns.of(iter_effective_observations(conn))
     t0 = time.perf_counter()
-    if dask_client is not None:
+    if dask_client is not None:  # each tile's workers are sent its rows of the columns
         from trucewatch.fusion.distributed import fuse_distributed
 
-        incidents, tiles = fuse_distributed(mission.agreement_path, observations, dask_client)
-        evidence: dict[str, Evidence] = {o.id: o for o in observations}
+        incidents, tiles = fuse_distributed(mission.agreement_path, columns, dask_client)
     else:
         tiles = 1
         incidents = fuse(columns, ag.projector, ag.place, ag.sensing)
-        evidence = {r.id: r for r in columns.reports}
+    evidence: dict[str, Evidence] = {r.id: r for r in columns.reports}
     findings = assess(incidents, evidence, ag, decisions)
     seconds = time.perf_counter() - t0
     with mission.engine.begin() as conn:

@@ -109,6 +109,16 @@ class ObservationColumns:
             for put, k in zip(codes, named, strict=True):
                 put(k)
 
+    def take(self, rows: np.ndarray) -> ObservationColumns:
+        """These rows (indices, in the given order) as columns of their own."""
+        out = ObservationColumns()
+        out.reports = [self.reports[k] for k in rows.tolist()]
+        for name, col in self._floats.items():
+            out._floats[name].frombytes(np.asarray(col, dtype=float)[rows].tobytes())
+        for name, col in self._codes.items():
+            out._codes[name].frombytes(np.frombuffer(col, dtype=np.int8)[rows].tobytes())
+        return out
+
     def floats(self) -> dict[str, np.ndarray]:
         """Each number as a float array (copies: the columns may still grow)."""
         return {k: np.array(v, dtype=float) for k, v in self._floats.items()}

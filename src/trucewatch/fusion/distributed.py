@@ -1,75 +1,196 @@
-"""Fusion partitioned into time tiles with overlapping margins, run on Dask.
+"""Fusion partitioned into space-time tiles with overlapping margins, run on Dask.
 
-Each tile fuses its core period plus a margin on both sides and keeps the incidents whose first
-observation falls in its core. Association depends only on nearby reports, so with a margin longer than
-any association window the tiles agree with the single-process run; the seams are checked (each incident
-near a boundary must come out the same from both neighbouring tiles) and, should they ever disagree,
-fusion falls back to one process, so the answer is always identical to the single-process one.
+A tile is a period (`Tiling.period`) of a strip across the front (`Tiling.strip_m`, cut along the longer
+side of where the reports lie). Each fuses its core plus margins on every side and keeps the incidents
+homed in its core: those that start in its period and whose anchor — the place of their first
+observation (a report's own position, else its observer's, else its named place) — lies in its strip.
+Association depends only on reports near each other in time and space, so with margins longer than any
+association window and any weapon's reach, the tiles agree with the single-process run. That is checked,
+not assumed: at every seam, the incidents homed within half a margin of the edge must come out the same,
+field for field, from both tiles; and every observation of a kept incident must lie within half a margin
+of its tile's core. Should either check fail, fusion falls back to one process, so the answer is always
+the single-process one.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from trucewatch.agreement import load_agreement
-from trucewatch.domain.observation import Observation
+from trucewatch.agreement.model import Agreement
+from trucewatch.domain.enums import SIGHTING_RANGE_M, WEAPON_RANGE_M
 from trucewatch.domain.results import Incident
 from trucewatch.fusion import fuse
+from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.incidents import sort_key
 
-TILE = timedelta(days=7)
-MARGIN = timedelta(days=1)
 log = logging.getLogger(__name__)
+
+# Space margins: twice the farthest an observation and the event it reports can lie apart (a weapon's
+# reach from origin to impact, a sensor's reach along its bearing), so that half a margin still holds it.
+_FARTHEST_M = max(max(WEAPON_RANGE_M.values()), max(SIGHTING_RANGE_M.values()))
+
+
+@dataclass(frozen=True)
+class Tiling:
+    period: timedelta = timedelta(days=7)
+    margin: timedelta = timedelta(days=1)
+    strip_m: float = 4 * _FARTHEST_M
+    strip_margin_m: float = 2 * _FARTHEST_M
 
 
 @lru_cache(maxsize=4)
-def _agreement(path: str):  # type: ignore[no-untyped-def]
+def _agreement(path: str) -> Agreement:
     return load_agreement(path)
 
 
-def fuse_tile(agreement_path: str, observations: list[Observation]) -> list[Incident]:
+def fuse_tile(agreement_path: str, columns: ObservationColumns) -> list[Incident]:
     ag = _agreement(agreement_path)
-    return fuse(observations, ag.projector, ag.place, ag.sensing)
+    return fuse(columns, ag.projector, ag.place, ag.sensing)
 
 
-def _tiles(observations: list[Observation]) -> list[tuple[float, float]]:
-    t0 = min(o.observed_at for o in observations)
-    t1 = max(o.observed_at for o in observations)
-    bounds = []
-    start = t0
-    while start <= t1:
-        bounds.append((start.timestamp(), (start + TILE).timestamp()))
-        start += TILE
-    return bounds
+def anchors(columns: ObservationColumns, ag: Agreement) -> tuple[np.ndarray, np.ndarray]:
+    """Each report's place in metres: its own position, else its observer's, else its named place; NaN
+    where it has none."""
+    f = columns.floats()
+    own = ~np.isnan(f["lat"])
+    lon = np.where(own, f["lon"], f["observer_lon"])
+    lat = np.where(own, f["lat"], f["observer_lat"])
+    for k in np.flatnonzero(np.isnan(lat)).tolist():
+        name = columns.reports[k].place
+        point = ag.place(name) if name else None
+        if point is not None:
+            lon[k], lat[k] = point
+    x, y = np.full(len(lon), math.nan), np.full(len(lon), math.nan)
+    known = ~np.isnan(lat)
+    if known.any():
+        x[known], y[known] = ag.projector.to_xy(lon[known], lat[known])
+    return x, y
 
 
-def fuse_distributed(agreement_path: Path, observations: list[Observation], client) -> tuple[list[Incident], int]:  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class _Tile:
+    period: int
+    strip: int
+    t0: float  # the core: [t0, t1) × [s0, s1)
+    t1: float
+    s0: float
+    s1: float
+
+
+class _Grid:
+    """The tiles over these reports: periods from the first report's time, strips along the longer side."""
+
+    def __init__(self, t: np.ndarray, x: np.ndarray, y: np.ndarray, tiling: Tiling) -> None:
+        self.tiling, self.t = tiling, t
+        placed = ~np.isnan(x)
+        wide = placed.any() and np.ptp(x[placed]) >= np.ptp(y[placed])
+        self.s = x if wide or not placed.any() else y  # the coordinate across the strips
+        self.s_min = float(np.nanmin(self.s)) if placed.any() else 0.0
+        span = float(np.nanmax(self.s)) - self.s_min if placed.any() else 0.0
+        self.strips = max(1, math.ceil(span / tiling.strip_m)) if span > 0 else 1
+        self.t_min, self.period = float(t.min()), tiling.period.total_seconds()
+        self.periods = int((float(t.max()) - self.t_min) // self.period) + 1
+        self.tm, self.sm = tiling.margin.total_seconds(), tiling.strip_margin_m
+
+    def tile(self, i: int, j: int) -> _Tile:
+        t0 = self.t_min + i * self.period
+        s0 = self.s_min + j * self.tiling.strip_m
+        s1 = math.inf if j == self.strips - 1 else s0 + self.tiling.strip_m
+        return _Tile(i, j, t0, t0 + self.period, -math.inf if j == 0 else s0, s1)
+
+    def tiles(self) -> Iterator[_Tile]:
+        for i in range(self.periods):
+            for j in range(self.strips):
+                yield self.tile(i, j)
+
+    def members(self, tile: _Tile) -> np.ndarray:
+        """The reports a tile fuses: its core and margins (reports with no place go to the first strip)."""
+        in_time = (self.t >= tile.t0 - self.tm) & (self.t < tile.t1 + self.tm)
+        near = (self.s >= tile.s0 - self.sm) & (self.s < tile.s1 + self.sm)
+        return np.flatnonzero(in_time & (near | (np.isnan(self.s) & (tile.strip == 0))))
+
+
+def _home(inc: Incident, anchor: dict[str, float]) -> tuple[float, float]:
+    """An incident's time and anchor (NaN: no place, homed in the first strip)."""
+    return inc.start.timestamp(), anchor[inc.observation_ids[0]]
+
+
+def _in_strip(tile: _Tile, s: float, pad: float = 0.0) -> bool:
+    return (tile.strip == 0) if math.isnan(s) else tile.s0 - pad <= s < tile.s1 + pad
+
+
+def _in(tile: _Tile, t: float, s: float, pad_t: float = 0.0, pad_s: float = 0.0) -> bool:
+    return tile.t0 - pad_t <= t < tile.t1 + pad_t and _in_strip(tile, s, pad_s)
+
+
+def _seams_agree(grid: _Grid, results: dict[tuple[int, int], list[Incident]], anchor: dict[str, float]) -> bool:
+    """Neighbouring tiles decide alike what is homed within half a margin of their shared edge."""
+    half_t, half_s = grid.tm / 2, grid.sm / 2
+
+    def near(incs: list[Incident], keep) -> dict[str, Incident]:  # type: ignore[no-untyped-def]
+        return {i.id: i for i in incs if keep(*_home(i, anchor))}
+
+    for tile in grid.tiles():
+        here = results.get((tile.period, tile.strip), [])
+        if tile.period + 1 < grid.periods:  # the next period, same strip
+            edge = tile.t1
+
+            def by_time(t: float, s: float, tile: _Tile = tile, edge: float = edge) -> bool:
+                return abs(t - edge) < half_t and _in_strip(tile, s)
+
+            there = results.get((tile.period + 1, tile.strip), [])
+            if near(here, by_time) != near(there, by_time):
+                return False
+        if tile.strip + 1 < grid.strips:  # the next strip, same period
+            edge = tile.s1
+
+            def by_place(t: float, s: float, tile: _Tile = tile, edge: float = edge) -> bool:
+                return not math.isnan(s) and abs(s - edge) < half_s and tile.t0 <= t < tile.t1
+
+            there = results.get((tile.period, tile.strip + 1), [])
+            if near(here, by_place) != near(there, by_place):
+                return False
+    return True
+
+
+def fuse_distributed(  # type: ignore[no-untyped-def]
+    agreement_path: Path, columns: ObservationColumns, client, tiling: Tiling | None = None
+) -> tuple[list[Incident], int]:
     """The same incidents as `fuse`, computed tile by tile on a Dask client; also the number of tiles used
-    (0 when the seams disagreed and one process fused everything)."""
-    if not observations:
+    (0 when a check failed and one process fused everything)."""
+    if not len(columns):
         return [], 0
-    tiles = _tiles(observations)
-    margin = MARGIN.total_seconds()
-    times = [o.observed_at.timestamp() for o in observations]
-    futures = []
-    for lo, hi in tiles:
-        part = [o for o, t in zip(observations, times, strict=True) if lo - margin <= t < hi + margin]
-        futures.append(client.submit(fuse_tile, str(agreement_path), part, pure=False))
-    results: list[list[Incident]] = client.gather(futures)
+    tiling = tiling or Tiling()
+    ag = _agreement(str(agreement_path))
+    x, y = anchors(columns, ag)
+    grid = _Grid(columns.floats()["t"], x, y, tiling)
+    tiles = {(tile.period, tile.strip): (tile, grid.members(tile)) for tile in grid.tiles()}
+    tiles = {k: v for k, v in tiles.items() if len(v[1])}
+    futures = {k: client.submit(fuse_tile, str(agreement_path), columns.take(rows), pure=False)
+               for k, (_, rows) in tiles.items()}  # fmt: skip
+    gathered = client.gather(list(futures.values()))
+    results: dict[tuple[int, int], list[Incident]] = dict(zip(futures, gathered, strict=True))
+    anchor = dict(zip((r.id for r in columns.reports), grid.s.tolist(), strict=True))
+    time_of = dict(zip((r.id for r in columns.reports), grid.t.tolist(), strict=True))
     chosen: dict[str, Incident] = {}
-    for (lo, hi), incidents in zip(tiles, results, strict=True):
-        for inc in incidents:
-            if lo <= inc.start.timestamp() < hi:
+    held = True
+    for key, (tile, _) in tiles.items():
+        for inc in results[key]:
+            if _in(tile, *_home(inc, anchor)):
                 chosen[inc.id] = inc
-    # the seams: what a tile saw in its margin must match what its neighbour decided in its core
-    for k in range(len(tiles) - 1):
-        edge = tiles[k][1]
-        left = {i.id for i in results[k] if edge - margin / 2 <= i.start.timestamp() < edge + margin / 2}
-        right = {i.id for i in results[k + 1] if edge - margin / 2 <= i.start.timestamp() < edge + margin / 2}
-        if left != right:
-            log.warning("tiles disagree at a seam; fusing in one process instead")
-            return fuse_tile(str(agreement_path), observations), 0
+                # every observation of a kept incident within half a margin of the core
+                held = held and all(_in(tile, time_of[o], anchor[o], grid.tm / 2, grid.sm / 2)
+                                    for o in inc.observation_ids)  # fmt: skip
+    if not held or not _seams_agree(grid, results, anchor):
+        log.warning("tiles disagree at a seam or reach past their margins; fusing in one process instead")
+        return fuse_tile(str(agreement_path), columns), 0
     return sorted(chosen.values(), key=sort_key), len(tiles)
