@@ -197,7 +197,7 @@ def _reset_peak_rss() -> bool:
     return True
 
 
-def _accepted(path: Path, ctx: Context) -> Iterator[Observation]:
+def accepted(path: Path, ctx: Context) -> Iterator[Observation]:
     """The file's accepted observations one at a time, named by the generator's ids (as stored); none is kept
     here, so memory holds only what fusion reads of them."""
     for item in iter_file(path, ctx):
@@ -300,7 +300,7 @@ def main() -> None:
         files = generate(tmp, days=days, seed=args.seed, start=start, density=density, standoff=args.standoff)
         ag = load_agreement(files.agreement)
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
-        cols = ObservationColumns.of(_accepted(files.observations, ctx))
+        cols = ObservationColumns.of(accepted(files.observations, ctx))
         truth = Truth.read(files.truth, cols)
         give_back()  # the parsed file is gone; what the generator, the parser and it freed goes back too
 

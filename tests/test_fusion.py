@@ -769,3 +769,24 @@ def test_space_time_tiles_on_dask_give_the_single_process_incidents_and_too_narr
     assert tiles == 2 * 3  # two weeks: two periods, each in three strips
     assert tiled == one
     assert none == 0 and fallback == one
+
+
+def test_columns_taken_and_pickled_keep_every_report_and_number(ag) -> None:  # type: ignore[no-untyped-def]
+    """A tile's rows of the columns, as Dask sends them to a worker: the chosen reports in the chosen order,
+    with their numbers and codes, the same after pickling (NaN included)."""
+    import pickle
+
+    from trucewatch.fusion.columns import ObservationColumns
+
+    obs = [_obs("a", 0, bearing_deg=30.0, observer_lon=35.3, observer_lat=51.1),
+           _obs("b", 1, source_kind="party_complaint", source_id="liaison-A", lat=51.2, lon=35.4, grade="C3",
+                alleging_party="A"),
+           _obs("c", 2, bearing_deg=200.0, observer_lon=35.5, observer_lat=51.3, distance_m=900.0)]  # fmt: skip
+    cols = ObservationColumns.of(obs)
+    part = pickle.loads(pickle.dumps(cols.take(np.array([2, 0]))))
+    assert [r.id for r in part.reports] == ["c", "a"] and part.reports == [cols.reports[2], cols.reports[0]]
+    for name, column in part.floats().items():
+        np.testing.assert_array_equal(column, cols.floats()[name][[2, 0]])
+    for name, column in part.codes().items():
+        np.testing.assert_array_equal(column, cols.codes()[name][[2, 0]])
+    assert fuse(part, ag.projector, ag.place) == fuse(cols.take(np.array([2, 0])), ag.projector, ag.place)

@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -108,6 +109,17 @@ class ObservationColumns:
             )  # fmt: skip
             for put, k in zip(codes, named, strict=True):
                 put(k)
+
+    def __getstate__(self) -> dict[str, object]:
+        # pickled (as Dask sends a tile's rows to a worker) with the reports as one list per field: a third of
+        # the time to pickle them one object at a time, and under half to load them again
+        fields = tuple(Report.__dataclass_fields__)
+        return {"reports": tuple([getattr(r, f) for r in self.reports] for f in fields),
+                "floats": self._floats, "codes": self._codes}  # fmt: skip
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.reports = [Report(*row) for row in zip(*state["reports"], strict=True)]
+        self._floats, self._codes = state["floats"], state["codes"]
 
     def take(self, rows: np.ndarray) -> ObservationColumns:
         """These rows (indices, in the given order) as columns of their own."""

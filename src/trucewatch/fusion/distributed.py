@@ -41,10 +41,25 @@ _FARTHEST_M = max(max(WEAPON_RANGE_M.values()), max(SIGHTING_RANGE_M.values()))
 
 @dataclass(frozen=True)
 class Tiling:
-    period: timedelta = timedelta(days=7)
+    """`period`: a tile's span in time; None sizes it to the data, whole days long (at least `shortest`),
+    so that a tile holds about `observations_per_tile` reports: fusion solves its groups in batches, and a
+    small tile pays each batch's fixed cost for few reports (at 100k observations, week-long tiles fused one
+    after another took 5× as long as one process, half-year ones 1.2×)."""
+
+    period: timedelta | None = None
+    observations_per_tile: int = 10_000
+    shortest: timedelta = timedelta(days=7)
     margin: timedelta = timedelta(days=1)
     strip_m: float = 4 * _FARTHEST_M
     strip_margin_m: float = 2 * _FARTHEST_M
+
+    def period_for(self, n: int, seconds: float, strips: int) -> float:
+        """The period (s) for n reports over this many seconds, in this many strips."""
+        if self.period is not None:
+            return self.period.total_seconds()
+        day = 86_400.0
+        sized = seconds * self.observations_per_tile * strips / max(n, 1)
+        return max(self.shortest.total_seconds(), math.ceil(sized / day) * day)
 
 
 @lru_cache(maxsize=4)
@@ -97,7 +112,8 @@ class _Grid:
         self.s_min = float(np.nanmin(self.s)) if placed.any() else 0.0
         span = float(np.nanmax(self.s)) - self.s_min if placed.any() else 0.0
         self.strips = max(1, math.ceil(span / tiling.strip_m)) if span > 0 else 1
-        self.t_min, self.period = float(t.min()), tiling.period.total_seconds()
+        self.t_min = float(t.min())
+        self.period = tiling.period_for(len(t), float(t.max()) - self.t_min, self.strips)
         self.periods = int((float(t.max()) - self.t_min) // self.period) + 1
         self.tm, self.sm = tiling.margin.total_seconds(), tiling.strip_margin_m
 
