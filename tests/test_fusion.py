@@ -760,8 +760,9 @@ def test_space_time_tiles_on_dask_give_the_single_process_incidents_and_too_narr
                 for item in iter_file(files.observations, ctx) if not isinstance(item, Rejection)]  # fmt: skip
     cols = ObservationColumns.of(accepted)
     one = fuse(cols, ag.projector, ag.place, ag.sensing)
-    strips = Tiling(strip_m=20_000.0, strip_margin_m=40_000.0)  # the 60 km sector in three strips
-    narrow = Tiling(strip_m=20_000.0, strip_margin_m=200.0)
+    # weeks (the shortest period: the data would fill one tile), and the 60 km sector in three strips
+    strips = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=40_000.0)
+    narrow = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=200.0)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
             Client(lc) as client:  # fmt: skip
         tiled, tiles = fuse_distributed(files.agreement, cols, client, strips)

@@ -102,7 +102,10 @@ def run(
         raise typer.BadParameter("give --workers or --scheduler, not both")
     with progress_bar("fusing and assessing", None), _dask(workers, scheduler) as client:
         s = run_pipeline(m, client)
-    where = f", {s.tiles} tiles on Dask" if (workers or scheduler) else ""
+    where = ""
+    if workers or scheduler:
+        tiles = f"{s.tiles} tile{'' if s.tiles == 1 else 's'}"
+        where = f", {tiles} on Dask" if s.tiles else ", in one process: the Dask tiles disagreed"
     console.print(f"run {s.run}: {s.observations} observations → {s.incidents} incidents, "
                   f"{s.violations} violations ({s.seconds:.1f} s{where})")  # fmt: skip
 
