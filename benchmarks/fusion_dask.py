@@ -66,9 +66,9 @@ def main() -> None:
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
             t2 = time.perf_counter()
-            tiled, tiles = fuse_distributed(files.agreement, cols, client, tiling)
+            tiled, tiles = fuse_distributed(ag, cols, client, tiling)
             t3 = time.perf_counter()
-            again, _ = fuse_distributed(files.agreement, cols, client, tiling)
+            again, _ = fuse_distributed(ag, cols, client, tiling)
             t4 = time.perf_counter()
         print(json.dumps({
             "observations": len(cols),

@@ -743,7 +743,8 @@ def test_space_time_tiles_on_dask_give_the_single_process_incidents_and_too_narr
 ) -> None:
     """Cut into strips across the front as well as into weeks, the tiles fused on two Dask workers give the
     incidents one process gives, field for field. With margins too narrow to hold an event's reports, the
-    checks notice and one process fuses everything: still the same answer, and no tiles are counted."""
+    checks notice and one process fuses everything: still the same answer, and no tiles are counted. The
+    workers are sent what fusion reads of the agreement, not pointed at its files."""
     from distributed import Client, LocalCluster
 
     from trucewatch.fusion.columns import ObservationColumns
@@ -763,10 +764,11 @@ def test_space_time_tiles_on_dask_give_the_single_process_incidents_and_too_narr
     # weeks (the shortest period: the data would fill one tile), and the 60 km sector in three strips
     strips = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=40_000.0)
     narrow = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=200.0)
+    files.agreement.parent.rename(tmp_path / "elsewhere")  # workers need no copy of the agreement's files
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
             Client(lc) as client:  # fmt: skip
-        tiled, tiles = fuse_distributed(files.agreement, cols, client, strips)
-        fallback, none = fuse_distributed(files.agreement, cols, client, narrow)
+        tiled, tiles = fuse_distributed(ag, cols, client, strips)
+        fallback, none = fuse_distributed(ag, cols, client, narrow)
     assert tiles == 2 * 3  # two weeks: two periods, each in three strips
     assert tiled == one
     assert none == 0 and fallback == one

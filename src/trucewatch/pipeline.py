@@ -36,7 +36,7 @@ def run(mission: Mission, dask_client=None) -> RunSummary:  # type: ignore[no-un
     if dask_client is not None:  # each tile's workers are sent its rows of the columns
         from trucewatch.fusion.distributed import fuse_distributed
 
-        incidents, tiles = fuse_distributed(mission.agreement_path, columns, dask_client)
+        incidents, tiles = fuse_distributed(ag, columns, dask_client)
     else:
         tiles = 1
         incidents = fuse(columns, ag.projector, ag.place, ag.sensing)

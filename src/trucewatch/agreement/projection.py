@@ -10,11 +10,15 @@ class Projector:
     """Forward (lon/lat → x/y metres) and inverse transforms for one agreement."""
 
     def __init__(self, lon0: float, lat0: float) -> None:
+        self.lon0, self.lat0 = lon0, lat0
         zone = int((lon0 + 180) // 6) + 1
         epsg = (32600 if lat0 >= 0 else 32700) + zone
         self.crs = CRS.from_epsg(epsg)
         self._fwd = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         self._inv = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    def __reduce__(self) -> tuple[type[Projector], tuple[float, float]]:
+        return (Projector, (self.lon0, self.lat0))  # rebuilt where it is unpickled (a Dask worker)
 
     def to_xy(self, lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._fwd.transform(lon, lat)

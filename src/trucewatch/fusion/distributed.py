@@ -19,15 +19,14 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from trucewatch.agreement import load_agreement
 from trucewatch.agreement.model import Agreement
+from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import SIGHTING_RANGE_M, WEAPON_RANGE_M
 from trucewatch.domain.results import Incident
+from trucewatch.domain.sensing import Sensing
 from trucewatch.fusion import fuse
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.incidents import sort_key
@@ -62,14 +61,25 @@ class Tiling:
         return max(self.shortest.total_seconds(), math.ceil(sized / day) * day)
 
 
-@lru_cache(maxsize=4)
-def _agreement(path: str) -> Agreement:
-    return load_agreement(path)
+@dataclass(frozen=True)
+class Frame:
+    """What fusion reads of the agreement — its projection, its gazetteer, its observers' reach — sent with
+    each tile, so that a worker on another machine needs no copy of the agreement's files."""
+
+    projector: Projector
+    places: dict[str, tuple[float, float]]
+    sensing: Sensing
+
+    @classmethod
+    def of(cls, ag: Agreement) -> Frame:
+        return cls(ag.projector, dict(ag.places), ag.sensing)
+
+    def place(self, name: str) -> tuple[float, float] | None:
+        return self.places.get(name.strip().casefold())  # as `Agreement.place`
 
 
-def fuse_tile(agreement_path: str, columns: ObservationColumns) -> list[Incident]:
-    ag = _agreement(agreement_path)
-    return fuse(columns, ag.projector, ag.place, ag.sensing)
+def fuse_tile(frame: Frame, columns: ObservationColumns) -> list[Incident]:
+    return fuse(columns, frame.projector, frame.place, frame.sensing)
 
 
 def anchors(columns: ObservationColumns, ag: Agreement) -> tuple[np.ndarray, np.ndarray]:
@@ -179,19 +189,19 @@ def _seams_agree(grid: _Grid, results: dict[tuple[int, int], list[Incident]], an
 
 
 def fuse_distributed(  # type: ignore[no-untyped-def]
-    agreement_path: Path, columns: ObservationColumns, client, tiling: Tiling | None = None
+    ag: Agreement, columns: ObservationColumns, client, tiling: Tiling | None = None
 ) -> tuple[list[Incident], int]:
     """The same incidents as `fuse`, computed tile by tile on a Dask client; also the number of tiles used
     (0 when a check failed and one process fused everything)."""
     if not len(columns):
         return [], 0
     tiling = tiling or Tiling()
-    ag = _agreement(str(agreement_path))
+    frame = Frame.of(ag)
     x, y = anchors(columns, ag)
     grid = _Grid(columns.floats()["t"], x, y, tiling)
     tiles = {(tile.period, tile.strip): (tile, grid.members(tile)) for tile in grid.tiles()}
     tiles = {k: v for k, v in tiles.items() if len(v[1])}
-    futures = {k: client.submit(fuse_tile, str(agreement_path), columns.take(rows), pure=False)
+    futures = {k: client.submit(fuse_tile, frame, columns.take(rows), pure=False)
                for k, (_, rows) in tiles.items()}  # fmt: skip
     gathered = client.gather(list(futures.values()))
     results: dict[tuple[int, int], list[Incident]] = dict(zip(futures, gathered, strict=True))
@@ -208,5 +218,5 @@ def fuse_distributed(  # type: ignore[no-untyped-def]
                                     for o in inc.observation_ids)  # fmt: skip
     if not held or not _seams_agree(grid, results, anchor):
         log.warning("tiles disagree at a seam or reach past their margins; fusing in one process instead")
-        return fuse_tile(str(agreement_path), columns), 0
+        return fuse_tile(frame, columns), 0
     return sorted(chosen.values(), key=sort_key), len(tiles)
