@@ -117,6 +117,25 @@ def test_dask_with_two_workers_gives_identical_exports(cli, tmp_path: Path, data
     _stored_in(d, database)
 
 
+@pytest.mark.slow
+def test_run_joins_an_existing_dask_scheduler_and_gives_the_same_findings(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`--scheduler ADDRESS` joins a running cluster (here a scheduler and two worker processes started
+    beforehand) instead of starting one; the findings are those of a run in one process."""
+    from distributed import LocalCluster
+
+    d = tmp_path / "m"
+    assert cli("scenario", d, "--days", "10", "--seed", "6").code == 0
+    assert cli("import", d, d / "inputs" / "observations.csv").code == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as running:
+        r = cli("run", d, "--scheduler", running.scheduler_address)
+        assert r.code == 0 and "1 tile on Dask" in r.out
+        assert cli("run", d, "--workers", "2", "--scheduler", running.scheduler_address).code != 0  # one or other
+    assert cli("export", d, "--format", "csv", "--out", tmp_path / "joined.csv").code == 0
+    assert cli("run", d).code == 0
+    assert cli("export", d, "--format", "csv", "--out", tmp_path / "one.csv").code == 0
+    assert (tmp_path / "joined.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+
+
 def test_the_scenario_declares_its_equipment_s_reach_and_where_fire_comes_from_and_both_hold(tmp_path: Path) -> None:
     """The simulated mission's agreement states its acoustic sensors' and cameras' reach, as a mission states
     its own equipment's; every launch they report lies within it (and some near its end: the setting is no
