@@ -513,7 +513,7 @@ def test_give_back_returns_freed_heap_pages_held_below_a_live_block() -> None:
 
 
 def test_components_are_the_same_whatever_the_block_of_anchors(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Candidate pairs are gated a block of anchors at a time; the blocks' seams must not lose or add a link."""
+    """Candidate pairs are gated a block at a time; the blocks' seams must not lose or add a link."""
     import trucewatch.fusion.partition as partition
     from trucewatch.fusion.columns import ObservationColumns
     from trucewatch.intake.formats import read_file
@@ -793,3 +793,71 @@ def test_columns_taken_and_pickled_keep_every_report_and_number(ag) -> None:  # 
     for name, column in part.codes().items():
         np.testing.assert_array_equal(column, cols.codes()[name][[2, 0]])
     assert fuse(part, ag.projector, ag.place) == fuse(cols.take(np.array([2, 0])), ag.projector, ag.place)
+
+
+def _scenario_views(tmp_path: Path, days: int, seed: int) -> list:  # type: ignore[type-arg]
+    from trucewatch.fusion.columns import ObservationColumns
+    from trucewatch.intake.formats import read_file
+    from trucewatch.intake.validate import Context
+    from trucewatch.scenario.generate import generate
+
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    files = generate(tmp_path, days=days, seed=seed, start=start)
+    ag = load_agreement(files.agreement)
+    ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
+    cols = ObservationColumns.of(o for _, o in read_file(files.observations, ctx).accepted)
+    return [v for v in prepare(cols, ag.projector, ag.place) if not v.coarse and v.measurements]
+
+
+def test_candidate_pairs_hold_every_pair_the_gates_link(tmp_path: Path) -> None:
+    """The k-d tree's candidates, each class within the farthest its gate can pass, lose no link: the
+    components are those of every pair of reports of a family within its time window, all gated."""
+    import trucewatch.fusion.partition as partition
+
+    fine = sorted(_scenario_views(tmp_path, 4, 8), key=lambda v: (v.t, v.report.id))
+    c = partition._Cols(fine)
+    fam = np.array([v.family for v in fine])
+    linkable = (c.tau <= partition.LOOSE_TAU_S) & ~c.after
+    every_i, every_j, cand_i, cand_j = [], [], [], []
+    for f in np.unique(fam):
+        idx = np.flatnonzero((fam == f) & linkable)
+        seconds = partition.FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * partition.LOOSE_TAU_S
+        a, b = np.triu_indices(len(idx), 1)
+        a, b = idx[a], idx[b]
+        a, b = a[np.abs(c.t[a] - c.t[b]) <= seconds], b[np.abs(c.t[a] - c.t[b]) <= seconds]
+        g = partition._gate(c, a, b)
+        every_i.append(a[g])
+        every_j.append(b[g])
+        for pa, pb in partition._candidates(c, idx, seconds):
+            cand_i.append(pa)
+            cand_j.append(pb)
+    linked = {(min(i, j), max(i, j)) for i, j in zip(np.concatenate(every_i).tolist(), np.concatenate(every_j).tolist(),
+                                                     strict=True)}  # fmt: skip
+    offered = {(min(i, j), max(i, j)) for i, j in zip(np.concatenate(cand_i).tolist(), np.concatenate(cand_j).tolist(),
+                                                      strict=True)}  # fmt: skip
+    assert len(linked) > 100 and linked <= offered
+    assert len(offered) < len(fine) * (len(fine) - 1) // 2 / 10  # never all pairs
+
+
+def test_along_a_longer_front_candidates_grow_with_the_reports_not_their_square(tmp_path: Path) -> None:
+    """Ten copies of a sector side by side, 200 km apart, at the same times (a 2,000 km front): ten times
+    the candidate pairs and ten times the components of one sector, none across sectors. A sweep over time
+    alone would pair every report with those of all ten sectors in its window."""
+    import copy
+
+    import trucewatch.fusion.partition as partition
+
+    fine = sorted(_scenario_views(tmp_path, 3, 9), key=lambda v: (v.t, v.report.id))
+    one = partition._Cols(fine)
+    ten = copy.copy(one)
+    for name, value in vars(one).items():
+        setattr(ten, name, np.concatenate([value] * 10))
+    shift = np.repeat(np.arange(10) * 200_000.0, len(fine))
+    ten.px, ten.ox = ten.px + shift, ten.ox + shift
+
+    def candidates(c: partition._Cols, n: int) -> int:
+        linkable = np.flatnonzero((c.tau <= partition.LOOSE_TAU_S) & ~c.after & (c.window == 60.0))  # fire
+        return sum(len(a) for a, _ in partition._candidates(c, linkable, 60.0 + 2 * partition.LOOSE_TAU_S))
+
+    n_one, n_ten = candidates(one, len(fine)), candidates(ten, 10 * len(fine))
+    assert n_one > 100 and n_ten == 10 * n_one

@@ -1,13 +1,17 @@
-"""Split fine observations into independent components: candidate pairs from sorted times (never all
-pairs), vectorised gates built from each observation's own uncertainty, connected components."""
+"""Split fine observations into independent components: candidate pairs from a k-d tree over local metric
+coordinates plus scaled time (never all pairs), vectorised gates built from each observation's own
+uncertainty, connected components."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from itertools import chain
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
 from trucewatch.fusion.measure import ObsView, band_cov, crossing, crossing_sine, firing_gap, joint_reach
@@ -16,18 +20,71 @@ from trucewatch.fusion.table import ASPECT_CODE
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
 GATE_1D = 15.0
 LOOSE_TAU_S = 120.0  # observations vaguer than this in time are not linked into components
-PAIR_BLOCK = 50_000  # anchors whose candidate pairs are gated together
+PAIR_BLOCK = 1_000_000  # candidate pairs gated together
+CROSS_SLACK_M = 20_000.0  # the most `_ends_within_reach` adds to a weapon's reach for the ends' uncertainty
 
 
-def _pairs(t_a: np.ndarray, t_b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (a, b) with t_a[a] - lo[a] <= t_b[b] <= t_a[a] + hi[a]; t_b sorted."""
-    start = np.searchsorted(t_b, t_a - lo, side="left")
-    stop = np.searchsorted(t_b, t_a + hi, side="right")
-    counts = stop - start
-    total = int(counts.sum())
-    a = np.repeat(np.arange(len(t_a)), counts)
-    offs = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return a, start[a] + offs
+def _near(a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+          radius: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Pairs (i, j) of places (x, y) and times t, i from `a` and j from `b` (or, with b None, i < j both from
+    `a`), at most `radius` metres and `seconds` apart: a k-d tree over the plane and time scaled so that
+    `seconds` spans `radius`, whose ball of √2·radius holds that cylinder; the cylinder is then cut exactly."""
+    empty = np.zeros(0, dtype=np.int64)
+    other = a if b is None else b
+    if len(a[0]) == 0 or len(other[0]) == 0 or (b is None and len(a[0]) < 2):
+        return empty, empty
+    scale = max(radius, 1.0) / max(seconds, 1e-9)
+    t0 = min(float(a[2].min()), float(other[2].min()))
+    tree = cKDTree(np.column_stack((a[0], a[1], (a[2] - t0) * scale)))
+    ball = math.sqrt(2.0) * max(radius, 1.0) * (1 + 1e-9) + 1e-6
+    if b is None:
+        ij = tree.query_pairs(ball, output_type="ndarray")
+        i, j = ij[:, 0].astype(np.int64), ij[:, 1].astype(np.int64)
+    else:
+        near = tree.sparse_distance_matrix(cKDTree(np.column_stack((b[0], b[1], (b[2] - t0) * scale))), ball,
+                                           output_type="ndarray")  # fmt: skip
+        i, j = near["i"].astype(np.int64), near["j"].astype(np.int64)
+    keep = (np.abs(a[2][i] - other[2][j]) <= seconds) & (
+        np.hypot(a[0][i] - other[0][j], a[1][i] - other[1][j]) <= radius
+    )
+    return i[keep], j[keep]
+
+
+def _candidates(c: _Cols, idx: np.ndarray, seconds: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Candidate pairs among these reports (indices into `c`) within `seconds` of each other, by class, each
+    class's radius the farthest its gate in `_linked` can pass (so no pair it would link is left out):
+    - located reports of one aspect: the Mahalanobis gate passes only within √(GATE_2D · (tr Σi + tr Σj));
+    - a bare bearing of that aspect and a located report: the report within 1.1 × the bearing's reach of
+      its observer; two bare bearings: observers within 1.1 × both reaches (their rays must meet);
+    - reports of different aspects (an event's two ends): rough places within the weapon's reach plus
+      `CROSS_SLACK_M`."""
+    aspect, located = c.aspect[idx], c.has_point[idx]
+
+    def at_point(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return c.px[k], c.py[k], c.t[k]
+
+    def at_observer(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return c.ox[k], c.oy[k], c.t[k]
+
+    codes = np.unique(aspect).tolist()
+    for code in codes:
+        pts, rays = idx[(aspect == code) & located], idx[(aspect == code) & ~located]
+        if len(pts) > 1:
+            spread = float((c.c00[pts] + c.c11[pts]).max())
+            i, j = _near(at_point(pts), None, math.sqrt(GATE_2D * 2 * spread) * 1.0001 + 1.0, seconds)
+            yield pts[i], pts[j]
+        if len(rays):
+            far = float(c.rhi[rays].max()) * 1.1 * 1.0001 + 1.0
+            i, j = _near(at_observer(rays), at_point(pts), far, seconds)
+            yield rays[i], pts[j]
+            i, j = _near(at_observer(rays), None, 2 * far, seconds)
+            yield rays[i], rays[j]
+    for n, first in enumerate(codes):
+        for second in codes[n + 1 :]:
+            one, two = idx[aspect == first], idx[aspect == second]
+            reach = float(max(c.reach[one].max(), c.reach[two].max()))
+            i, j = _near(at_point(one), at_point(two), (reach + CROSS_SLACK_M) * 1.0001 + 1.0, seconds)
+            yield one[i], two[j]
 
 
 class _Cols:
@@ -158,17 +215,13 @@ def components(views: list[ObsView]) -> list[list[ObsView]]:
     linkable = (c.tau <= LOOSE_TAU_S) & ~c.after
     for f in np.unique(fam):
         idx = np.flatnonzero((fam == f) & linkable)
-        t = c.t[idx]
-        reach = FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S
-        for s in range(0, len(idx), PAIR_BLOCK):  # a block of anchors at a time: the candidates' arrays stay small
-            part = t[s : s + PAIR_BLOCK]
-            a, b = _pairs(part, t, np.zeros(len(part)), np.full(len(part), reach))
-            a += s
-            keep = a != b
-            a, b = idx[a[keep]], idx[b[keep]]
-            g = _gate(c, a, b)
-            links_i.append(a[g])
-            links_j.append(b[g])
+        seconds = FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S
+        for pa, pb in _candidates(c, idx, seconds):
+            for s in range(0, len(pa), PAIR_BLOCK):  # a block at a time: the gates' arrays stay small
+                a, b = pa[s : s + PAIR_BLOCK], pb[s : s + PAIR_BLOCK]
+                g = _gate(c, a, b)
+                links_i.append(a[g])
+                links_j.append(b[g])
     n = len(views)
     i = np.concatenate(links_i) if links_i else np.zeros(0, dtype=int)
     j = np.concatenate(links_j) if links_j else np.zeros(0, dtype=int)
