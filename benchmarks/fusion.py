@@ -205,7 +205,7 @@ def accepted(path: Path, ctx: Context) -> Iterator[Observation]:
             yield item[1].model_copy(update={"id": item[1].client_id})
 
 
-def _labels(clusters, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def cluster_labels(clusters, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Each observation's cluster (build_all keeps the clusters' order); one left out is alone."""
     labels = np.full(n, -1, dtype=np.int64)
     for k, c in enumerate(clusters):
@@ -319,7 +319,7 @@ def main() -> None:
         t3 = time.perf_counter()
         fusion_peak = _rss_mb("VmHWM") if peak_was_reset else None
         grouping_seconds = stages["grouping"]
-        ours = pairwise_f1(_labels(clusters, len(cols)), truth.label)
+        ours = pairwise_f1(cluster_labels(clusters, len(cols)), truth.label)
 
         accuracy = _accuracy(clusters, incidents, resp, truth, ag)
         rx, ry, lon, lat, t = _rough_positions(views, ag.projector)
