@@ -24,8 +24,10 @@ import numpy as np
 
 from trucewatch.domain.enums import SIGHTING_RANGE_M, SPEED_OF_SOUND_M_S, Aspect, ObservationType, SourceKind
 from trucewatch.domain.results import LINE_ONLY
+from trucewatch.fusion import footprint
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
 from trucewatch.fusion.measure import (
+    CROSS_ASPECT_SLACK_M,
     Measurement,
     ObsView,
     crossing,
@@ -224,7 +226,7 @@ def _measurement_cost(m: Measurement, v: ObsView, c: Cluster) -> float | None:
         p = m.rough()
         dist = math.hypot(p.x - other.x, p.y - other.y)
         slack = 3 * math.sqrt(max(p.c00 + p.c11, 0.0) + max(other.c00 + other.c11, 0.0))
-        if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, 20_000):
+        if dist <= joint_reach(c.reach, c.weapon_known, v.reach, v.weapon_known) + min(slack, CROSS_ASPECT_SLACK_M):
             return CROSS_ASPECT_COST
         checked = math.inf
     return checked
@@ -306,6 +308,12 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     families = {f: k for k, f in enumerate(sorted({c.family for c in clusters}))}
     family = np.array([families[c.family] for c in clusters])
     alive = np.ones(len(clusters), dtype=bool)
+    # where each cluster can be met, and the farthest any gate reaches (`footprint`): clusters in the time
+    # window but beyond it (in another sector of a long front) are ruled out before any cost is computed
+    feet = np.array([footprint.of_cluster(c) for c in clusters]).reshape(-1, 4)
+    rays = [m.ray for c in clusters for v in c.members for m in v.measurements if m.ray is not None]
+    farthest = max(2.2 * max((r.r_hi for r in rays), default=0.0),
+                   max((c.reach for c in clusters), default=0.0) + CROSS_ASPECT_SLACK_M) * 1.0001 + 1.0  # fmt: skip
     dirty: list[Cluster] = []
     for k, c in enumerate(clusters):
         if len(c.members) != 1:
@@ -321,6 +329,10 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
         if late:
             dt = np.where(v.t > lasts[lo:hi], np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
         near = (dt <= window) & alive[lo:hi] & (family[lo:hi] == families[v.family])
+        vx, vy, v_radius, v_spread = footprint.of_view(v)
+        f = feet[lo:hi]
+        gate = np.maximum(farthest, np.sqrt(CHI2_2D * (v_spread + f[:, 3])) * 1.0001 + 1.0)
+        near &= np.hypot(f[:, 0] - vx, f[:, 1] - vy) - f[:, 2] - v_radius <= gate
         best, target = math.inf, -1
         for j in (np.flatnonzero(near) + lo).tolist():
             if j == k:
@@ -331,6 +343,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
         if target >= 0:
             clusters[target].add(v)
             firsts[target], lasts[target] = clusters[target].t_min, clusters[target].t_end
+            feet[target] = footprint.of_cluster(clusters[target])  # its new member's bearings count
             dirty.append(clusters[target])
             alive[k] = False
     refit_all(dirty)

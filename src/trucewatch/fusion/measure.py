@@ -132,6 +132,9 @@ def band_cov(theta: Any, sigma: Any, mid: Any, spread: Any) -> tuple[Any, Any, A
     return along * s * s + across * c * c, (along - across) * s * c, along * c * c + across * s * s
 
 
+CROSS_ASPECT_SLACK_M = 20_000.0  # the most an event's two ends' uncertainty adds to its weapon's reach
+
+
 def joint_reach(reach_a: Any, known_a: Any, reach_b: Any, known_b: Any) -> Any:
     """How far apart the two ends of one event may be, from what two reports (or groups of them) say of its
     weapon: the longer reach where both name one, the named one's where only one does (leaving the weapon

@@ -14,14 +14,21 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
-from trucewatch.fusion.measure import ObsView, band_cov, crossing, crossing_sine, firing_gap, joint_reach
+from trucewatch.fusion.measure import (
+    CROSS_ASPECT_SLACK_M,
+    ObsView,
+    band_cov,
+    crossing,
+    crossing_sine,
+    firing_gap,
+    joint_reach,
+)
 from trucewatch.fusion.table import ASPECT_CODE
 
 GATE_2D = 20.0  # generous: components are only candidates; every cluster is checked after localisation
 GATE_1D = 15.0
 LOOSE_TAU_S = 120.0  # observations vaguer than this in time are not linked into components
 PAIR_BLOCK = 1_000_000  # candidate pairs gated together
-CROSS_SLACK_M = 20_000.0  # the most `_ends_within_reach` adds to a weapon's reach for the ends' uncertainty
 
 
 def _near(a: tuple[np.ndarray, np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
@@ -57,7 +64,7 @@ def _candidates(c: _Cols, idx: np.ndarray, seconds: float) -> Iterator[tuple[np.
     - a bare bearing of that aspect and a located report: the report within 1.1 × the bearing's reach of
       its observer; two bare bearings: observers within 1.1 × both reaches (their rays must meet);
     - reports of different aspects (an event's two ends): rough places within the weapon's reach plus
-      `CROSS_SLACK_M`."""
+      `CROSS_ASPECT_SLACK_M`."""
     aspect, located = c.aspect[idx], c.has_point[idx]
 
     def at_point(k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -83,7 +90,7 @@ def _candidates(c: _Cols, idx: np.ndarray, seconds: float) -> Iterator[tuple[np.
         for second in codes[n + 1 :]:
             one, two = idx[aspect == first], idx[aspect == second]
             reach = float(max(c.reach[one].max(), c.reach[two].max()))
-            i, j = _near(at_point(one), at_point(two), (reach + CROSS_SLACK_M) * 1.0001 + 1.0, seconds)
+            i, j = _near(at_point(one), at_point(two), (reach + CROSS_ASPECT_SLACK_M) * 1.0001 + 1.0, seconds)
             yield one[i], two[j]
 
 
@@ -198,7 +205,7 @@ def _ends_within_reach(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The two ends of one fire event: within the weapon's reach of each other."""
     dist = np.hypot(c.px[i] - c.px[j], c.py[i] - c.py[j])
     slack = 3 * np.sqrt((c.c00[i] + c.c11[i] + c.c00[j] + c.c11[j]).clip(0))
-    return dist <= joint_reach(c.reach[i], c.known[i], c.reach[j], c.known[j]) + np.minimum(slack, 20_000)
+    return dist <= joint_reach(c.reach[i], c.known[i], c.reach[j], c.known[j]) + np.minimum(slack, CROSS_ASPECT_SLACK_M)
 
 
 def components(views: list[ObsView]) -> list[list[ObsView]]:

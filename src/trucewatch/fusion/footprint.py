@@ -1,0 +1,45 @@
+"""Where a report or a cluster can be met: a disc holding every place from which `cost` measures them (its
+estimates and its bearings' observers, a report's rough places and observers), and the largest spread of
+those places. Two whose discs lie farther apart than the farthest any gate reaches cannot be joined, so
+the post-passes need not compute their cost: along a front of many sectors, most clusters in a report's
+time window are in another sector."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from trucewatch.fusion.measure import ObsView
+
+if TYPE_CHECKING:
+    from trucewatch.fusion.associate import Cluster
+
+Footprint = tuple[float, float, float, float]  # centre x, y; radius; largest trace of a place's covariance
+
+
+def _disc(places: list[tuple[float, float]], spread: float) -> Footprint:
+    if not places:
+        return (0.0, 0.0, math.inf, spread)  # nothing to measure from: never ruled out by place
+    cx = sum(x for x, _ in places) / len(places)
+    cy = sum(y for _, y in places) / len(places)
+    return (cx, cy, max(math.hypot(x - cx, y - cy) for x, y in places), spread)
+
+
+def of_view(v: ObsView) -> Footprint:
+    places, spread = [], 0.0
+    for m in v.measurements:
+        p = m.rough()
+        places.append((p.x, p.y))
+        spread = max(spread, p.c00 + p.c11)
+        if m.ray is not None:
+            places.append((m.ray.ox, m.ray.oy))
+    return _disc(places, spread)
+
+
+def of_cluster(c: Cluster) -> Footprint:
+    """Its estimates (located or not: the cross-aspect check reads any other aspect's) and every member's
+    bearing observers (a lone bearing's cluster is checked against its rays)."""
+    places = [(e.x, e.y) for e in c.estimates.values() if e is not None]
+    spread = max((e.c00 + e.c11 for e in c.estimates.values() if e is not None and e.c00 < 1e9), default=0.0)
+    places += [(m.ray.ox, m.ray.oy) for v in c.members for m in v.measurements if m.ray is not None]
+    return _disc(places, spread)
