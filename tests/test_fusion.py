@@ -861,3 +861,27 @@ def test_along_a_longer_front_candidates_grow_with_the_reports_not_their_square(
 
     n_one, n_ten = candidates(one, len(fine)), candidates(ten, 10 * len(fine))
     assert n_one > 100 and n_ten == 10 * n_one
+
+
+def test_ruling_clusters_out_by_footprint_changes_no_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post-passes skip clusters whose footprints lie beyond any gate's reach of a report's (`footprint`);
+    computing every cost instead gives the same clusters."""
+    from trucewatch.fusion import footprint, group
+    from trucewatch.fusion.columns import ObservationColumns
+    from trucewatch.intake.formats import read_file
+    from trucewatch.intake.validate import Context
+    from trucewatch.scenario.generate import generate
+
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    files = generate(tmp_path, days=8, seed=11, start=start)
+    ag = load_agreement(files.agreement)
+    cols = ObservationColumns.of(o for _, o in read_file(files.observations, Context.for_agreement(
+        ag, now=start + timedelta(days=9))).accepted)  # fmt: skip
+
+    def grouped() -> list[list[str]]:
+        return sorted(sorted(v.report.id for v in c.members) for c in group(cols, ag.projector, ag.place)[1])
+
+    pruned = grouped()
+    monkeypatch.setattr(footprint, "may_meet", lambda a, b, reach: True)
+    monkeypatch.setattr(footprint, "may_meet_many", lambda a, b, reach: np.ones(len(b), dtype=bool))
+    assert grouped() == pruned and len(pruned) > 100

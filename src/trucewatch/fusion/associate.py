@@ -27,6 +27,8 @@ from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion import footprint
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
 from trucewatch.fusion.measure import (
+    CHI2_1D,
+    CHI2_2D,
     CROSS_ASPECT_SLACK_M,
     Measurement,
     ObsView,
@@ -37,8 +39,6 @@ from trucewatch.fusion.measure import (
 )
 from trucewatch.fusion.seeds import consensus_seeds
 
-CHI2_2D = 13.82  # 99.9 % for two degrees of freedom
-CHI2_1D = 10.83  # 99.9 % for one
 CROSS_ASPECT_COST = 8.0  # linking an origin report to an impact report is weaker evidence than two of one end
 FAMILY_WINDOW_S = {"fire": 60.0, "flare": 60.0, "weapon": 3600.0, "movement": 3600.0, "access": 1800.0}
 # Reports of an event's aftermath (a crater, damage, harm) are made after it: how long after they may be.
@@ -298,6 +298,14 @@ def greedy_all(components: list[list[ObsView]]) -> list[Cluster]:
     return [c for w in walks for c in w.done + w.open + w.waiting[::-1]]
 
 
+def _farthest(clusters: list[Cluster]) -> float:
+    """The farthest apart two places `cost` measures from can be for any gate among these clusters to pass
+    (their spreads aside): two bearings' observers whose rays meet, each within 1.1 of its reach; an event's
+    two ends, within its weapon's reach and `CROSS_ASPECT_SLACK_M`."""
+    rays = [m.ray.r_hi for c in clusters for v in c.members for m in v.measurements if m.ray is not None]
+    return max(2.2 * max(rays, default=0.0), max((c.reach for c in clusters), default=0.0) + CROSS_ASPECT_SLACK_M)
+
+
 def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     """A lone vague or late report (a complaint, a crater documented hours later) joins the cheapest
     cluster its own gates admit, as greedy association would have let it. Clusters of another family or
@@ -311,9 +319,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     # where each cluster can be met, and the farthest any gate reaches (`footprint`): clusters in the time
     # window but beyond it (in another sector of a long front) are ruled out before any cost is computed
     feet = np.array([footprint.of_cluster(c) for c in clusters]).reshape(-1, 4)
-    rays = [m.ray for c in clusters for v in c.members for m in v.measurements if m.ray is not None]
-    farthest = max(2.2 * max((r.r_hi for r in rays), default=0.0),
-                   max((c.reach for c in clusters), default=0.0) + CROSS_ASPECT_SLACK_M) * 1.0001 + 1.0  # fmt: skip
+    farthest = _farthest(clusters)
     dirty: list[Cluster] = []
     for k, c in enumerate(clusters):
         if len(c.members) != 1:
@@ -331,8 +337,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
         near = (dt <= window) & alive[lo:hi] & (family[lo:hi] == families[v.family])
         vx, vy, v_radius, v_spread = footprint.of_view(v)
         f = feet[lo:hi]
-        gate = np.maximum(farthest, np.sqrt(CHI2_2D * (v_spread + f[:, 3])) * 1.0001 + 1.0)
-        near &= np.hypot(f[:, 0] - vx, f[:, 1] - vy) - f[:, 2] - v_radius <= gate
+        near &= footprint.may_meet_many((vx, vy, v_radius, v_spread), f, farthest)
         best, target = math.inf, -1
         for j in (np.flatnonzero(near) + lo).tolist():
             if j == k:
@@ -417,9 +422,10 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
     clusters = sorted(clusters, key=lambda c: c.t_min)
     alive = [True] * len(clusters)
     grown: set[int] = set()
-    pairs = list(_split_pairs(clusters, alive))
+    reach = _farthest(clusters)
+    pairs = list(_split_pairs(clusters, alive, reach))
     verdicts = dict(zip(pairs, _merge_verdicts([(clusters[i], clusters[j]) for i, j in pairs]), strict=True))
-    for i, j in _split_pairs(clusters, alive):
+    for i, j in _split_pairs(clusters, alive, reach):
         a, b = clusters[i], clusters[j]
         fresh = i in grown or (i, j) not in verdicts  # judged again as it now stands
         outlier = _merge_verdicts([(a, b)])[0] if fresh else verdicts[i, j]
@@ -453,8 +459,18 @@ def _after(c: Cluster, t: float) -> bool:
     return min(v.t - v.tau for v in c.members if v.report.type not in AFTERMATH_TYPES) > t
 
 
-def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[int, int]]:
-    """Pairs of live clusters (sorted by start) that could be one event's parts, as they stand when asked."""
+def _split_pairs(clusters: list[Cluster], alive: list[bool], reach: float) -> Iterator[tuple[int, int]]:
+    """Pairs of live clusters (sorted by start) that could be one event's parts, as they stand when asked;
+    none whose footprints lie farther apart than `reach` (`_farthest`) and their spreads allow."""
+    feet: dict[int, tuple[int, footprint.Footprint]] = {}  # by cluster: its size when measured, its footprint
+
+    def foot(k: int) -> footprint.Footprint:
+        size, f = feet.get(k, (-1, (0.0, 0.0, 0.0, 0.0)))
+        if size != len(clusters[k].members):  # grown by a merge since
+            f = footprint.of_cluster(clusters[k])
+            feet[k] = (len(clusters[k].members), f)
+        return f
+
     for i, a in enumerate(clusters):
         if not alive[i]:
             continue
@@ -464,6 +480,8 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool]) -> Iterator[tuple[i
                 break
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
+            if not footprint.may_meet(foot(i), foot(j), reach):
+                continue  # in another sector of the front
             if _after(b, a.t_end + FAMILY_WINDOW_S.get(a.family, 600.0) + LATEST_SOUND_S):
                 continue  # b reports an event after a's and the sound of it: only a's late crater spanned the gap
             if min(len(a.members), len(b.members)) > 3 and not _same_launch(a, b):

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from trucewatch.fusion.measure import ObsView
+import numpy as np
+
+from trucewatch.fusion.measure import CHI2_2D, ObsView
 
 if TYPE_CHECKING:
     from trucewatch.fusion.associate import Cluster
@@ -43,3 +45,19 @@ def of_cluster(c: Cluster) -> Footprint:
     spread = max((e.c00 + e.c11 for e in c.estimates.values() if e is not None and e.c00 < 1e9), default=0.0)
     places += [(m.ray.ox, m.ray.oy) for v in c.members for m in v.measurements if m.ray is not None]
     return _disc(places, spread)
+
+
+def _gate(reach: float, spread: np.ndarray | float) -> np.ndarray | float:
+    # a place's spread widens the Mahalanobis gate; margins for rounding
+    return np.maximum(reach, np.sqrt(CHI2_2D * spread)) * 1.0001 + 1.0
+
+
+def may_meet(a: Footprint, b: Footprint, reach: float) -> bool:
+    """Whether some place of a and some place of b lie within `reach` of each other, or of their spreads'
+    gate: a lower bound on their distance is the centres' distance less both radii."""
+    return math.hypot(a[0] - b[0], a[1] - b[1]) - a[2] - b[2] <= float(_gate(reach, a[3] + b[3]))
+
+
+def may_meet_many(a: Footprint, b: np.ndarray, reach: float) -> np.ndarray:
+    """`may_meet` of a against many footprints (rows of b)."""
+    return np.hypot(b[:, 0] - a[0], b[:, 1] - a[1]) - b[:, 2] - a[2] <= _gate(reach, a[3] + b[:, 3])

@@ -132,6 +132,8 @@ def band_cov(theta: Any, sigma: Any, mid: Any, spread: Any) -> tuple[Any, Any, A
     return along * s * s + across * c * c, (along - across) * s * c, along * c * c + across * s * s
 
 
+CHI2_2D = 13.82  # the association's gates: 99.9 % for two degrees of freedom
+CHI2_1D = 10.83  # 99.9 % for one
 CROSS_ASPECT_SLACK_M = 20_000.0  # the most an event's two ends' uncertainty adds to its weapon's reach
 
 
