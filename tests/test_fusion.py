@@ -885,3 +885,32 @@ def test_ruling_clusters_out_by_footprint_changes_no_answer(tmp_path: Path, monk
     monkeypatch.setattr(footprint, "may_meet", lambda a, b, reach: True)
     monkeypatch.setattr(footprint, "may_meet_many", lambda a, b, reach: np.ones(len(b), dtype=bool))
     assert grouped() == pruned and len(pruned) > 100
+
+
+def test_a_lone_wild_bearing_joins_the_one_launch_in_time_its_sensor_could_have_heard(ag) -> None:  # type: ignore[no-untyped-def]
+    """A lone acoustic bearing pointing nowhere near any launch, at the time two cameras locate one within its
+    sensor's reach: it joins that launch as an outlier. A second launch at that time 300 km away (another
+    sector of the front) leaves the choice as it was; with only the far launch, the bearing stays alone."""
+    from trucewatch.fusion.associate import Cluster, finish, refit_all
+
+    def launch(k: str, east: float) -> Cluster:
+        def camera(i: str, lon: float, lat: float) -> Observation:
+            return _obs(f"{k}{i}", 0, source_kind="fixed_camera", source_id=f"camera-{k}{i}", type="muzzle_flash",
+                        observer_lon=lon + east, observer_lat=lat, bearing_sigma_deg=1.0, grade="A2",
+                        bearing_deg=round(_bearing(ag, lon + east, lat, 35.45 + east, 51.25), 2))  # fmt: skip
+
+        c = Cluster.of(prepare([camera("1", 35.30, 51.10), camera("2", 35.55, 51.15)], ag.projector, ag.place))
+        refit_all([c])
+        return c
+
+    def lone() -> Cluster:
+        wild = _obs("w", 0.2, observer_lon=35.40, observer_lat=51.05, bearing_deg=200.0)  # the launch lies north
+        c = Cluster.of(prepare([wild], ag.projector, ag.place))
+        refit_all([c])
+        return c
+
+    def grouped(*clusters: Cluster) -> list[list[str]]:
+        return sorted(sorted(v.report.id for v in c.members) for c in finish(list(clusters)))
+
+    assert grouped(launch("n", 0.0), launch("f", 4.3), lone()) == [["f1", "f2"], ["n1", "n2", "w"]]
+    assert grouped(launch("f", 4.3), lone()) == [["f1", "f2"], ["w"]]

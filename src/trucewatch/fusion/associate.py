@@ -398,7 +398,9 @@ def finish(clusters: list[Cluster]) -> list[Cluster]:
 
 
 def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> Cluster | None:
-    """The one multi-report cluster a bare bearing coincides with in time, if exactly one."""
+    """The one multi-report cluster a bare bearing coincides with in time and whose event its sensor could
+    have sensed (located within its reach), if exactly one. Along a long front, time alone would find one
+    in every sector."""
     if not all(m.ray is not None and not m.ray.ranged for m in v.measurements):
         return None
     window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
@@ -407,9 +409,20 @@ def _by_time_alone(v: ObsView, clusters: list[Cluster], starts: list[float]) -> 
     fits = [
         c for c in clusters[lo:hi]
         if c.family == v.family and v.report.source_id not in c.sources
-        and max(c.t_min - v.t, v.t - c.t_end, 0.0) <= window and len(c.members) >= 2
+        and max(c.t_min - v.t, v.t - c.t_end, 0.0) <= window and len(c.members) >= 2 and _within_reach(v, c)
     ]  # fmt: skip
     return fits[0] if len(fits) == 1 else None
+
+
+def _within_reach(v: ObsView, c: Cluster) -> bool:
+    """Whether the cluster's estimate of what v's bearings report lies within their sensors' reach."""
+    for m in v.measurements:
+        est = c.estimates.get(m.aspect)
+        if m.ray is None or est is None or est.c00 >= 1e9:
+            continue
+        if math.hypot(est.x - m.ray.ox, est.y - m.ray.oy) <= m.ray.r_hi * 1.1:
+            return True
+    return False
 
 
 def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
