@@ -881,6 +881,9 @@ def test_ruling_clusters_out_by_footprint_changes_no_answer(tmp_path: Path, monk
     def grouped() -> list[list[str]]:
         return sorted(sorted(v.report.id for v in c.members) for c in group(cols, ag.projector, ag.place)[1])
 
+    import trucewatch.fusion.associate as associate
+
+    monkeypatch.setattr(associate, "FOOTPRINT_FROM", 0)  # every report's candidates narrowed by footprint
     pruned = grouped()
     monkeypatch.setattr(footprint, "may_meet", lambda a, b, reach: True)
     monkeypatch.setattr(footprint, "may_meet_many", lambda a, b, reach: np.ones(len(b), dtype=bool))

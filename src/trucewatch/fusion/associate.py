@@ -306,7 +306,10 @@ def _farthest(clusters: list[Cluster]) -> float:
     return max(2.2 * max(rays, default=0.0), max((c.reach for c in clusters), default=0.0) + CROSS_ASPECT_SLACK_M)
 
 
-def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
+FOOTPRINT_FROM = 4  # a report's candidates are first narrowed by footprint when more than this many
+
+
+def _attach_vague(clusters: list[Cluster], farthest: float) -> list[Cluster]:
     """A lone vague or late report (a complaint, a crater documented hours later) joins the cheapest
     cluster its own gates admit, as greedy association would have let it. Clusters of another family or
     outside the report's time window are ruled out with arrays before any cost is computed."""
@@ -316,10 +319,9 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
     families = {f: k for k, f in enumerate(sorted({c.family for c in clusters}))}
     family = np.array([families[c.family] for c in clusters])
     alive = np.ones(len(clusters), dtype=bool)
-    # where each cluster can be met, and the farthest any gate reaches (`footprint`): clusters in the time
-    # window but beyond it (in another sector of a long front) are ruled out before any cost is computed
-    feet = np.array([footprint.of_cluster(c) for c in clusters]).reshape(-1, 4)
-    farthest = _farthest(clusters)
+    # where each cluster can be met (`footprint`): where the time window holds more than a few, those whose
+    # footprint lies beyond `farthest` (in another sector of a long front) are ruled out before any cost
+    feet = footprint.Feet(clusters)
     dirty: list[Cluster] = []
     for k, c in enumerate(clusters):
         if len(c.members) != 1:
@@ -335,11 +337,11 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
         if late:
             dt = np.where(v.t > lasts[lo:hi], np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
         near = (dt <= window) & alive[lo:hi] & (family[lo:hi] == families[v.family])
-        vx, vy, v_radius, v_spread = footprint.of_view(v)
-        f = feet[lo:hi]
-        near &= footprint.may_meet_many((vx, vy, v_radius, v_spread), f, farthest)
+        candidates = np.flatnonzero(near) + lo
+        if len(candidates) > FOOTPRINT_FROM:
+            candidates = candidates[footprint.may_meet_many(footprint.of_view(v), feet.many(candidates), farthest)]
         best, target = math.inf, -1
-        for j in (np.flatnonzero(near) + lo).tolist():
+        for j in candidates.tolist():
             if j == k:
                 continue
             cost_j = cost(v, clusters[j])
@@ -348,7 +350,7 @@ def _attach_vague(clusters: list[Cluster]) -> list[Cluster]:
         if target >= 0:
             clusters[target].add(v)
             firsts[target], lasts[target] = clusters[target].t_min, clusters[target].t_end
-            feet[target] = footprint.of_cluster(clusters[target])  # its new member's bearings count
+            feet.grew(target)  # its new member's bearings count
             dirty.append(clusters[target])
             alive[k] = False
     refit_all(dirty)
@@ -384,7 +386,8 @@ def refit_all(clusters: list[Cluster]) -> None:
 
 def finish(clusters: list[Cluster]) -> list[Cluster]:
     """Post-passes over all clusters: attach vague reports, merge splits, then attach lone wild bearings."""
-    clusters = sorted(_merge_splits(_attach_vague(clusters)), key=lambda c: c.t_min)
+    farthest = _farthest(clusters)  # attaching and merging move reports between clusters, adding none
+    clusters = sorted(_merge_splits(_attach_vague(clusters, farthest), farthest), key=lambda c: c.t_min)
     starts = [c.t_min for c in clusters]
     kept = []
     for c in clusters:
@@ -425,7 +428,7 @@ def _within_reach(v: ObsView, c: Cluster) -> bool:
     return False
 
 
-def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
+def _merge_splits(clusters: list[Cluster], farthest: float) -> list[Cluster]:
     """Merge clusters of one event that greedy association split (typically when a wild bearing came
     first and paired with a good one): two clusters of a family, coinciding in time, merge when one
     position explains all their reports but at most one, and that one becomes an outlier.
@@ -435,10 +438,10 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
     clusters = sorted(clusters, key=lambda c: c.t_min)
     alive = [True] * len(clusters)
     grown: set[int] = set()
-    reach = _farthest(clusters)
-    pairs = list(_split_pairs(clusters, alive, reach))
+    feet = footprint.Feet(clusters)
+    pairs = list(_split_pairs(clusters, alive, feet, farthest))
     verdicts = dict(zip(pairs, _merge_verdicts([(clusters[i], clusters[j]) for i, j in pairs]), strict=True))
-    for i, j in _split_pairs(clusters, alive, reach):
+    for i, j in _split_pairs(clusters, alive, feet, farthest):
         a, b = clusters[i], clusters[j]
         fresh = i in grown or (i, j) not in verdicts  # judged again as it now stands
         outlier = _merge_verdicts([(a, b)])[0] if fresh else verdicts[i, j]
@@ -450,6 +453,7 @@ def _merge_splits(clusters: list[Cluster]) -> list[Cluster]:
             a.add(v)
         alive[j] = False
         grown.add(i)
+        feet.grew(i)
     refit_all([clusters[i] for i in sorted(grown)])  # no verdict reads a cluster's estimate: one solve at the end
     return [c for c, ok in zip(clusters, alive, strict=True) if ok]
 
@@ -472,18 +476,10 @@ def _after(c: Cluster, t: float) -> bool:
     return min(v.t - v.tau for v in c.members if v.report.type not in AFTERMATH_TYPES) > t
 
 
-def _split_pairs(clusters: list[Cluster], alive: list[bool], reach: float) -> Iterator[tuple[int, int]]:
+def _split_pairs(clusters: list[Cluster], alive: list[bool], feet: footprint.Feet, farthest: float
+                 ) -> Iterator[tuple[int, int]]:  # fmt: skip
     """Pairs of live clusters (sorted by start) that could be one event's parts, as they stand when asked;
-    none whose footprints lie farther apart than `reach` (`_farthest`) and their spreads allow."""
-    feet: dict[int, tuple[int, footprint.Footprint]] = {}  # by cluster: its size when measured, its footprint
-
-    def foot(k: int) -> footprint.Footprint:
-        size, f = feet.get(k, (-1, (0.0, 0.0, 0.0, 0.0)))
-        if size != len(clusters[k].members):  # grown by a merge since
-            f = footprint.of_cluster(clusters[k])
-            feet[k] = (len(clusters[k].members), f)
-        return f
-
+    none whose footprints lie farther apart than `farthest` and their spreads allow."""
     for i, a in enumerate(clusters):
         if not alive[i]:
             continue
@@ -493,14 +489,14 @@ def _split_pairs(clusters: list[Cluster], alive: list[bool], reach: float) -> It
                 break
             if not alive[j] or b.family != a.family or len(a.members) + len(b.members) > 40:
                 continue
-            if not footprint.may_meet(foot(i), foot(j), reach):
-                continue  # in another sector of the front
             if _after(b, a.t_end + FAMILY_WINDOW_S.get(a.family, 600.0) + LATEST_SOUND_S):
                 continue  # b reports an event after a's and the sound of it: only a's late crater spanned the gap
             if min(len(a.members), len(b.members)) > 3 and not _same_launch(a, b):
                 continue  # splits leave a small fragment; two full clusters are two events, unless dated alike
             if set(a.sources) & set(b.sources):
                 continue
+            if not footprint.may_meet(feet.of(i), feet.of(j), farthest):
+                continue  # in another sector of the front
             yield i, j
             if not alive[i]:
                 break

@@ -61,3 +61,27 @@ def may_meet(a: Footprint, b: Footprint, reach: float) -> bool:
 def may_meet_many(a: Footprint, b: np.ndarray, reach: float) -> np.ndarray:
     """`may_meet` of a against many footprints (rows of b)."""
     return np.hypot(b[:, 0] - a[0], b[:, 1] - a[1]) - b[:, 2] - a[2] <= _gate(reach, a[3] + b[:, 3])
+
+
+class Feet:
+    """The footprints of a list of clusters, each measured when first asked and again after `grew` (the
+    post-passes add members as they go; estimates are refit only after them)."""
+
+    def __init__(self, clusters: list[Cluster]) -> None:
+        self.clusters = clusters
+        self._rows = np.zeros((len(clusters), 4))
+        self._known = np.zeros(len(clusters), dtype=bool)
+
+    def grew(self, k: int) -> None:
+        self._known[k] = False
+
+    def many(self, ks: np.ndarray) -> np.ndarray:
+        """The footprints (rows) of the clusters at these indices."""
+        for k in ks[~self._known[ks]].tolist():
+            self._rows[k] = of_cluster(self.clusters[k])
+            self._known[k] = True
+        return self._rows[ks]
+
+    def of(self, k: int) -> Footprint:
+        row = self.many(np.array([k]))[0]
+        return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
