@@ -11,9 +11,9 @@ as a mission along 2,000 km would watch. It groups and localises both (`fusion.g
   scaled time, each class of pair within the farthest its gate can pass);
   candidate_pairs_time_sweep_front: what a sweep over time alone offers on the same front (counted, not
   gated: it pairs each report with every sector's reports in its window);
-- pairwise_f1_one_sector, pairwise_f1_front_by_sector: the grouping against the truth, sector by sector
-  (the first sector is the original; the others lie further east, where the agreement's one projection, a
-  UTM zone about the sector, stretches distances: 1.2 % at 1,000 km from its central meridian).
+- pairwise_f1_one_sector, pairwise_f1_front_by_sector: the grouping against the truth, sector by sector.
+The front is fused in the projection an agreement over all of it would get (an oblique Mercator along its
+contact line, `Projector.along`), the sector alone in its agreement's own.
 
     python benchmarks/front.py --observations 1000000 --sectors 10
 """
@@ -31,9 +31,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import shapely
 from fusion import MAX_DAYS, OBS_PER_DAY, Truth, accepted, cluster_labels, pairwise_f1
 
 from trucewatch.agreement import load_agreement
+from trucewatch.agreement.projection import Projector
 from trucewatch.fusion import group
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
@@ -82,12 +84,22 @@ def candidate_counts(views) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return tree, sweep
 
 
-def timed_group(cols: ObservationColumns, ag, truth_label: np.ndarray, sectors: int):  # type: ignore[no-untyped-def]
+def front_projection(ag, sectors: int) -> Projector:  # type: ignore[no-untyped-def]
+    """The projection an agreement over the whole front would get (`Projector.along` its contact line, the
+    sector's line laid out as the copies are)."""
+    lon, lat = ag.projector.to_lonlat(*shapely.get_coordinates(ag.contact_line).T)
+    east = math.degrees(APART_M / (6_371_000.0 * math.cos(math.radians(float(np.median(lat))))))
+    lons = np.concatenate([lon + k * east for k in range(sectors)])
+    lats = np.concatenate([lat] * sectors)
+    return Projector.along(float(lons.mean()), float(lats.mean()), lons, lats)
+
+
+def timed_group(cols: ObservationColumns, ag, projector: Projector, truth_label: np.ndarray, sectors: int):  # type: ignore[no-untyped-def]
     """Seconds to group and localise, and the pairwise F1 of each sector's reports."""
     give_back()
     with collector_paused():
         t0 = time.perf_counter()
-        views, clusters = group(cols, ag.projector, ag.place, ag.sensing)
+        views, clusters = group(cols, projector, ag.place, ag.sensing)
         seconds = time.perf_counter() - t0
     labels, n = cluster_labels(clusters, len(cols)), len(cols) // sectors
     f1 = [pairwise_f1(labels[k * n : (k + 1) * n], truth_label[k * n : (k + 1) * n]) for k in range(sectors)]
@@ -115,10 +127,10 @@ def main() -> None:
         events = int(truth.max()) + 1
         front_truth = np.concatenate([np.where(truth >= 0, truth + k * events, -1) for k in range(args.sectors)])
 
-        s_one, f1_one, views = timed_group(one, ag, truth, 1)
+        s_one, f1_one, views = timed_group(one, ag, ag.projector, truth, 1)
         tree_one, _ = candidate_counts(views)
         del views
-        s_front, f1_front, views = timed_group(front, ag, front_truth, args.sectors)
+        s_front, f1_front, views = timed_group(front, ag, front_projection(ag, args.sectors), front_truth, args.sectors)
         tree_front, sweep_front = candidate_counts(views)
         print(json.dumps({
             "sectors": args.sectors,

@@ -138,3 +138,25 @@ def test_sensing_ranges_are_the_settings_else_the_farthest_of_each_kind(tmp_path
     assert {k: v for k, v in ranges.items() if k != SourceKind.ACOUSTIC_SENSOR} == {
         k: v for k, v in SIGHTING_RANGE_M.items() if k != SourceKind.ACOUSTIC_SENSOR
     }
+
+
+def test_the_projection_keeps_distances_true_along_a_long_front() -> None:
+    """An agreement's metric projection follows its front: along a 2,000 km line, a kilometre measured on
+    the map is a kilometre on the ground at both ends (a UTM zone stretched it 1.2 % at 1,000 km), and grid
+    north is true north at the centre."""
+    import numpy as np
+    from pyproj import Geod
+
+    from trucewatch.agreement.projection import Projector
+
+    geod = Geod(ellps="WGS84")
+    lon0, lat0 = 30.0, 48.0
+    ends = [geod.fwd(lon0, lat0, az, d)[:2] for az, d in ((80.0, 1_000_000.0), (260.0, 1_000_000.0))]
+    line = np.array([ends[1], (lon0, lat0), ends[0]])
+    p = Projector.along(lon0, lat0, line[:, 0], line[:, 1])
+    assert abs(p.azimuth - 80.0) < 2.0 and abs(p.grid_north_offset_deg(lon0, lat0)) < 1e-6
+    for lon, lat in ends:
+        nudged = geod.fwd(lon, lat, 80.0, 1000.0)[:2]
+        x0, y0 = p.to_xy(lon, lat)
+        x1, y1 = p.to_xy(*nudged)
+        assert abs(float(np.hypot(x1 - x0, y1 - y0)) - 1000.0) < 0.5  # under 0.05 %

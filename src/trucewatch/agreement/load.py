@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import shapely
 import yaml
 from pydantic import ValidationError
 from shapely.geometry import Point
@@ -71,8 +72,9 @@ def compile_agreement(spec: AgreementFile, text: str, base: Path) -> Agreement:
         anchors = [Point(p.lon, p.lat) for p in geo.places]
     if not anchors:
         raise AgreementError("geography: give at least control areas, a contact line, protected sites or places")
-    c = unary_union(anchors).centroid
-    projector = Projector(c.x, c.y)
+    union = unary_union(anchors)
+    c, corners = union.centroid, shapely.get_coordinates(union)
+    projector = Projector.along(c.x, c.y, corners[:, 0], corners[:, 1])
     ag = Agreement(
         spec=spec,
         source_text=text,

@@ -1,24 +1,45 @@
-"""A local metric projection (UTM zone of the agreement's centre) so distances are in metres."""
+"""A local metric projection, so distances are in metres: an oblique Mercator centred on the agreement's
+geography and aligned with its longest axis (the front), true to scale along that axis. A UTM zone, the
+earlier choice, stretched distances 1.2 % at 1,000 km from its central meridian; along a 2,000 km front
+that moved bearings' range bands, the association's gates and the zones measured from the line."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from pyproj import CRS, Transformer
 
 
 class Projector:
-    """Forward (lon/lat → x/y metres) and inverse transforms for one agreement."""
+    """Forward (lon/lat → x/y metres) and inverse transforms for one agreement: centred at (lon0, lat0), its
+    axis of true scale at `azimuth` degrees from north, rectified so that grid north is true north at the
+    centre."""
 
-    def __init__(self, lon0: float, lat0: float) -> None:
-        self.lon0, self.lat0 = lon0, lat0
-        zone = int((lon0 + 180) // 6) + 1
-        epsg = (32600 if lat0 >= 0 else 32700) + zone
-        self.crs = CRS.from_epsg(epsg)
+    def __init__(self, lon0: float, lat0: float, azimuth: float = 0.0) -> None:
+        self.lon0, self.lat0, self.azimuth = lon0, lat0, azimuth
+        self.crs = CRS.from_proj4(f"+proj=omerc +lat_0={lat0!r} +lonc={lon0!r} +alpha={azimuth!r} +gamma={azimuth!r} "
+                                  "+k_0=1 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")  # fmt: skip
         self._fwd = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         self._inv = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
 
-    def __reduce__(self) -> tuple[type[Projector], tuple[float, float]]:
-        return (Projector, (self.lon0, self.lat0))  # rebuilt where it is unpickled (a Dask worker)
+    @classmethod
+    def along(cls, lon0: float, lat0: float, lon: np.ndarray, lat: np.ndarray) -> Projector:
+        """Centred at (lon0, lat0), aligned with the longest axis of these points (their principal direction
+        in a plane tangent at the centre); north-south when they have none."""
+        x = (np.asarray(lon, dtype=float) - lon0) * math.cos(math.radians(lat0))
+        y = np.asarray(lat, dtype=float) - lat0
+        azimuth = 0.0
+        if len(x) > 1:
+            w, v = np.linalg.eigh(np.cov(np.vstack((x, y))))
+            if w[1] > w[0] * (1 + 1e-9):
+                azimuth = math.degrees(math.atan2(v[0, 1], v[1, 1]))  # from north, towards east
+                azimuth = round((azimuth + 90.0) % 180.0 - 90.0, 6)  # an axis: within (-90, 90]
+                azimuth = 90.0 if azimuth == -90.0 else azimuth
+        return cls(lon0, lat0, azimuth)
+
+    def __reduce__(self) -> tuple[type[Projector], tuple[float, float, float]]:
+        return (Projector, (self.lon0, self.lat0, self.azimuth))  # rebuilt where it is unpickled (a Dask worker)
 
     def to_xy(self, lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._fwd.transform(lon, lat)
