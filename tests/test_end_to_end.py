@@ -189,3 +189,12 @@ def test_fire_positions_keep_the_scenario_s_standoff_from_the_line_and_reach_it_
     assert kept and min(kept) >= FIRE_STANDOFF_M
     reached = depths(0.0)
     assert sum(d < FIRE_STANDOFF_M for d in reached) >= 5
+
+
+def test_simulated_bearings_are_stated_within_0_to_360() -> None:
+    """A bearing just short of north, rounded to the report's places, is north (0), not 360, which the intake
+    refuses: the scenario lost such reports to quarantine."""
+    from trucewatch.scenario.sensors import _reported
+
+    assert _reported(359.996, 2) == 0.0 and _reported(-0.004, 2) == 0.0 and _reported(359.96, 1) == 0.0
+    assert _reported(-10.123, 2) == 349.88 and _reported(123.456, 2) == 123.46

@@ -26,6 +26,12 @@ WILD_BEARING_SHARE = 0.02
 DUPLICATE_SHARE = 0.05
 
 
+def _reported(bearing: float, places: int) -> float:
+    """A bearing as a report states it, to so many places, in [0, 360): rounded before it is wrapped, for
+    359.996 rounded after wrapping is 360, which the intake rightly refuses."""
+    return round(round(bearing, places) % 360, places)
+
+
 @dataclass
 class Sensor:
     id: str
@@ -108,7 +114,7 @@ class Reporter:
                     self._emit({"observed_at": self._time(t, "second"), "time_precision": "second",
                                 "source_kind": "acoustic_sensor", "source_id": s.id, "source_group": s.group,
                                 **self._observer(s), "type": "explosion", "aspect": "origin",
-                                "bearing_deg": round(bearing % 360, 2), "bearing_sigma_deg": 2.0, "grade": "B2",
+                                "bearing_deg": _reported(bearing, 2), "bearing_sigma_deg": 2.0, "grade": "B2",
                                 "narrative": "acoustic detection of a launch"}, e.id)  # fmt: skip
             elif s.kind == "fixed_camera" and d_o < CAMERA_RANGE_M and rng.random() < 0.5:
                 bearing = w.true_bearing(s.x, s.y, *e.origin) + rng.normal(0, 1.0)
@@ -116,7 +122,7 @@ class Reporter:
                 self._emit({"observed_at": self._time(t, "second"), "time_precision": "second",
                             "source_kind": "fixed_camera", "source_id": s.id, "source_group": s.group,
                             **self._observer(s), "type": "muzzle_flash", "aspect": "origin",
-                            "bearing_deg": round(bearing % 360, 2), "bearing_sigma_deg": 1.0, "grade": "A2",
+                            "bearing_deg": _reported(bearing, 2), "bearing_sigma_deg": 1.0, "grade": "A2",
                             "weapon_class": e.weapon_class}, e.id)  # fmt: skip
             elif s.kind == "monitor_post":
                 for aspect, d, target in (("impact", d_i, e.site), ("origin", d_o, e.origin)):
@@ -129,7 +135,7 @@ class Reporter:
             t = e.time + timedelta(minutes=float(rng.uniform(5, 50)))
             self._emit({"observed_at": self._time(t, "minute"), "time_precision": "minute", "source_kind": "drone",
                         "source_id": f"uav-{rng.integers(1, 4)}", "type": "impact", "lat": lat, "lon": lon,
-                        "location_precision_m": 30.0, "fire_bearing_deg": None if fb is None else round(fb % 360, 1),
+                        "location_precision_m": 30.0, "fire_bearing_deg": None if fb is None else _reported(fb, 1),
                         "grade": "A2", "weapon_class": e.weapon_class,
                         "narrative": "crater documented by UAV" + (" with direction of fire" if fb else "")},
                        e.id)  # fmt: skip
