@@ -761,8 +761,9 @@ def test_space_time_tiles_on_dask_give_the_single_process_incidents_and_too_narr
                 for item in iter_file(files.observations, ctx) if not isinstance(item, Rejection)]  # fmt: skip
     cols = ObservationColumns.of(accepted)
     one = fuse(cols, ag.projector, ag.place, ag.sensing)
-    # weeks (the shortest period: the data would fill one tile), and the 60 km sector in three strips
-    strips = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=40_000.0)
+    # weeks (the shortest period: the data would fill one tile), and the 50 km sector in three strips, with
+    # margins that hold an event's reports (a bearing from 20 km off, an impact 25 km from its origin)
+    strips = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=100_000.0)
     narrow = Tiling(period=timedelta(days=7), strip_m=20_000.0, strip_margin_m=200.0)
     files.agreement.parent.rename(tmp_path / "elsewhere")  # workers need no copy of the agreement's files
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc, \
