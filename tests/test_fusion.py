@@ -918,3 +918,14 @@ def test_a_lone_wild_bearing_joins_the_one_launch_in_time_its_sensor_could_have_
 
     assert grouped(launch("n", 0.0), launch("f", 4.3), lone()) == [["f1", "f2"], ["n1", "n2", "w"]]
     assert grouped(launch("f", 4.3), lone()) == [["f1", "f2"], ["w"]]
+
+
+def test_a_footprint_with_a_place_unknown_is_never_ruled_out() -> None:
+    """Footprints rule clusters out only by places they know: one with a position not a number meets any."""
+    from trucewatch.fusion import footprint
+
+    far = footprint._disc([(0.0, 0.0)], 0.0)
+    unknown = footprint._disc([(1e7, 1e7), (math.nan, 0.0)], 0.0)
+    assert not footprint.may_meet(footprint._disc([(1e7, 1e7)], 0.0), far, 50_000.0)
+    assert footprint.may_meet(unknown, far, 50_000.0)
+    assert footprint.may_meet_many(far, np.array([unknown]), 50_000.0).tolist() == [True]

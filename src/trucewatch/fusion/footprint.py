@@ -20,8 +20,8 @@ Footprint = tuple[float, float, float, float]  # centre x, y; radius; largest tr
 
 
 def _disc(places: list[tuple[float, float]], spread: float) -> Footprint:
-    if not places:
-        return (0.0, 0.0, math.inf, spread)  # nothing to measure from: never ruled out by place
+    if not places or not all(math.isfinite(x) and math.isfinite(y) for x, y in places):
+        return (0.0, 0.0, math.inf, spread)  # nothing (sure) to measure from: never ruled out by place
     cx = sum(x for x, _ in places) / len(places)
     cy = sum(y for _, y in places) / len(places)
     return (cx, cy, max(math.hypot(x - cx, y - cy) for x, y in places), spread)
