@@ -27,22 +27,18 @@ import shutil
 import tempfile
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import shapely
-from fusion import MAX_DAYS, OBS_PER_DAY, Truth, accepted, cluster_labels, pairwise_f1
+from fusion import Data, Truth, cluster_labels, pairwise_f1
 
-from trucewatch.agreement import load_agreement
 from trucewatch.agreement.projection import Projector
 from trucewatch.fusion import group
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.partition import FAMILY_WINDOW_S, LOOSE_TAU_S, _candidates, _Cols
-from trucewatch.intake.validate import Context
-from trucewatch.scenario.generate import generate
 
 APART_M = 200_000.0
 
@@ -112,17 +108,11 @@ def main() -> None:
     ap.add_argument("--sectors", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    per_sector = args.observations // args.sectors
-    days = min(MAX_DAYS, max(30, round(per_sector / OBS_PER_DAY)))
-    density = max(1.0, per_sector / (OBS_PER_DAY * days))
     tmp = Path(tempfile.mkdtemp(prefix="tw-bench-front-"))
     try:
-        start = datetime(2000, 1, 1, tzinfo=UTC)
-        files = generate(tmp, days=days, seed=args.seed, start=start, density=density)
-        ag = load_agreement(files.agreement)
-        ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
-        one = ObservationColumns.of(accepted(files.observations, ctx))
-        truth = Truth.read(files.truth, one).label
+        data = Data.generate(tmp, args.observations // args.sectors, args.seed)
+        ag, one = data.ag, data.cols
+        truth = Truth.read(data.files.truth, one).label
         front = side_by_side(one, args.sectors)
         events = int(truth.max()) + 1
         front_truth = np.concatenate([np.where(truth >= 0, truth + k * events, -1) for k in range(args.sectors)])

@@ -56,6 +56,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from trucewatch.agreement import load_agreement
+from trucewatch.agreement.model import Agreement
 from trucewatch.assess.attribution import NOT_A_PARTY, UNPLACED, responsibilities
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.observation import Observation
@@ -71,7 +72,7 @@ from trucewatch.intake.formats import iter_file
 from trucewatch.intake.rows import Rejection
 from trucewatch.intake.validate import Context
 from trucewatch.scenario.events import FIRE_STANDOFF_M
-from trucewatch.scenario.generate import generate
+from trucewatch.scenario.generate import ScenarioFiles, generate
 
 OBS_PER_DAY = 85  # the default scenario's density
 MAX_DAYS = 3650  # the longest window an agreement may set
@@ -205,6 +206,29 @@ def accepted(path: Path, ctx: Context) -> Iterator[Observation]:
             yield item[1].model_copy(update={"id": item[1].client_id})
 
 
+@dataclass
+class Data:
+    """The benchmark's data: the default scenario mix, extended in time to about so many observations (past
+    MAX_DAYS its event rates raised by `density`), generated into a folder, its accepted observations read
+    into columns one at a time."""
+
+    files: ScenarioFiles
+    ag: Agreement
+    cols: ObservationColumns
+    days: int
+    density: float
+
+    @classmethod
+    def generate(cls, folder: Path, observations: int, seed: int, standoff: float = FIRE_STANDOFF_M) -> Data:
+        days = min(MAX_DAYS, max(30, round(observations / OBS_PER_DAY)))
+        density = max(1.0, observations / (OBS_PER_DAY * days))
+        start = datetime(2000, 1, 1, tzinfo=UTC)
+        files = generate(folder, days=days, seed=seed, start=start, density=density, standoff=standoff)
+        ag = load_agreement(files.agreement)
+        ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
+        return cls(files, ag, ObservationColumns.of(accepted(files.observations, ctx)), days, density)
+
+
 def cluster_labels(clusters, n: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Each observation's cluster (build_all keeps the clusters' order); one left out is alone."""
     labels = np.full(n, -1, dtype=np.int64)
@@ -292,16 +316,12 @@ def main() -> None:
         "--standoff", type=float, default=FIRE_STANDOFF_M, help="metres from the line to a fire position, at least"
     )
     args = ap.parse_args()
-    days = min(MAX_DAYS, max(30, round(args.observations / OBS_PER_DAY)))
-    density = max(1.0, args.observations / (OBS_PER_DAY * days))
     tmp = Path(tempfile.mkdtemp(prefix="tw-bench-fusion-"))
     try:
-        start = datetime(2000, 1, 1, tzinfo=UTC)
-        files = generate(tmp, days=days, seed=args.seed, start=start, density=density, standoff=args.standoff)
-        ag = load_agreement(files.agreement)
-        ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
-        cols = ObservationColumns.of(accepted(files.observations, ctx))
-        truth = Truth.read(files.truth, cols)
+        data = Data.generate(tmp, args.observations, args.seed, args.standoff)
+        ag, cols, days, density = data.ag, data.cols, data.days, data.density
+        truth = Truth.read(data.files.truth, cols)
+        del data
         give_back()  # the parsed file is gone; what the generator, the parser and it freed goes back too
 
         input_rss, input_peak = _rss_mb("VmRSS"), _rss_mb("VmHWM")

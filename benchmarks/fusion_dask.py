@@ -25,17 +25,12 @@ import json
 import shutil
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fusion import MAX_DAYS, OBS_PER_DAY, accepted
+from fusion import Data
 
-from trucewatch.agreement import load_agreement
 from trucewatch.fusion import fuse
-from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.distributed import Tiling, fuse_distributed
-from trucewatch.intake.validate import Context
-from trucewatch.scenario.generate import generate
 
 
 def main() -> None:
@@ -47,15 +42,10 @@ def main() -> None:
     ap.add_argument("--strip-margin-km", type=float, default=Tiling().strip_margin_m / 1000)
     args = ap.parse_args()
     tiling = Tiling(strip_m=args.strip_km * 1000, strip_margin_m=args.strip_margin_km * 1000)
-    days = min(MAX_DAYS, max(30, round(args.observations / OBS_PER_DAY)))
-    density = max(1.0, args.observations / (OBS_PER_DAY * days))
     tmp = Path(tempfile.mkdtemp(prefix="tw-bench-distributed-"))
     try:
-        start = datetime(2000, 1, 1, tzinfo=UTC)
-        files = generate(tmp, days=days, seed=args.seed, start=start, density=density)
-        ag = load_agreement(files.agreement)
-        ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
-        cols = ObservationColumns.of(accepted(files.observations, ctx))
+        data = Data.generate(tmp, args.observations, args.seed)
+        ag, cols = data.ag, data.cols
 
         t0 = time.perf_counter()
         one = fuse(cols, ag.projector, ag.place, ag.sensing)
