@@ -38,7 +38,7 @@ from trucewatch.fusion import group
 from trucewatch.fusion.collector import collector_paused
 from trucewatch.fusion.columns import ObservationColumns
 from trucewatch.fusion.heap import give_back
-from trucewatch.fusion.partition import FAMILY_WINDOW_S, LOOSE_TAU_S, _candidates, _Cols
+from trucewatch.fusion.partition import _candidates, _linkable
 
 APART_M = 200_000.0
 
@@ -66,14 +66,9 @@ def side_by_side(cols: ObservationColumns, sectors: int) -> ObservationColumns:
 def candidate_counts(views) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """The k-d tree's candidate pairs, and those a sweep over time alone would offer, as `components` forms
     them (linkable reports, family by family)."""
-    views = sorted((v for v in views if not v.coarse and v.measurements), key=lambda v: (v.t, v.report.id))
-    c = _Cols(views)
-    fam = np.array([v.family for v in views])
-    linkable = (c.tau <= LOOSE_TAU_S) & ~c.after
+    _, c, families = _linkable([v for v in views if not v.coarse and v.measurements])
     tree = sweep = 0
-    for f in np.unique(fam):
-        idx = np.flatnonzero((fam == f) & linkable)
-        seconds = FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S
+    for idx, seconds in families:
         tree += sum(len(a) for a, _ in _candidates(c, idx, seconds))
         t = c.t[idx]
         sweep += int((np.searchsorted(t, t + seconds, side="right") - np.arange(len(t)) - 1).sum())

@@ -815,14 +815,9 @@ def test_candidate_pairs_hold_every_pair_the_gates_link(tmp_path: Path) -> None:
     components are those of every pair of reports of a family within its time window, all gated."""
     import trucewatch.fusion.partition as partition
 
-    fine = sorted(_scenario_views(tmp_path, 4, 8), key=lambda v: (v.t, v.report.id))
-    c = partition._Cols(fine)
-    fam = np.array([v.family for v in fine])
-    linkable = (c.tau <= partition.LOOSE_TAU_S) & ~c.after
+    fine, c, families = partition._linkable(_scenario_views(tmp_path, 4, 8))
     every_i, every_j, cand_i, cand_j = [], [], [], []
-    for f in np.unique(fam):
-        idx = np.flatnonzero((fam == f) & linkable)
-        seconds = partition.FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * partition.LOOSE_TAU_S
+    for idx, seconds in families:
         a, b = np.triu_indices(len(idx), 1)
         a, b = idx[a], idx[b]
         a, b = a[np.abs(c.t[a] - c.t[b]) <= seconds], b[np.abs(c.t[a] - c.t[b]) <= seconds]

@@ -208,21 +208,28 @@ def _ends_within_reach(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return dist <= joint_reach(c.reach[i], c.known[i], c.reach[j], c.known[j]) + np.minimum(slack, CROSS_ASPECT_SLACK_M)
 
 
+def _linkable(views: list[ObsView]) -> tuple[list[ObsView], _Cols, list[tuple[np.ndarray, float]]]:
+    """The views in time order, their columns, and per family the reports that may be linked (indices) with
+    the time within which two of them may be: vague reports (complaints, open sources) and reports of an
+    event's aftermath (craters, damage, harm, documented minutes to hours later) are not linked here, as one
+    of them would chain every event of its hours into one component. They join a cluster afterwards, by
+    their own gates (`finish`)."""
+    views = sorted(views, key=lambda v: (v.t, v.report.id))
+    c = _Cols(views)
+    fam = np.array([v.family for v in views])
+    linkable = (c.tau <= LOOSE_TAU_S) & ~c.after
+    families = [(np.flatnonzero((fam == f) & linkable), FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S)
+                for f in np.unique(fam)]  # fmt: skip
+    return views, c, families
+
+
 def components(views: list[ObsView]) -> list[list[ObsView]]:
     """Connected components of the gated candidate graph, each in time order."""
     if not views:
         return []
-    views = sorted(views, key=lambda v: (v.t, v.report.id))
-    c = _Cols(views)
-    fam = np.array([v.family for v in views])
+    views, c, families = _linkable(views)
     links_i, links_j = [], []
-    # vague reports (complaints, open sources) and reports of an event's aftermath (craters, damage, harm,
-    # documented minutes to hours later) are not linked here: one of them would chain every event of its
-    # hours into one component. They join a cluster afterwards, by their own gates (`finish`).
-    linkable = (c.tau <= LOOSE_TAU_S) & ~c.after
-    for f in np.unique(fam):
-        idx = np.flatnonzero((fam == f) & linkable)
-        seconds = FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S
+    for idx, seconds in families:
         for pa, pb in _candidates(c, idx, seconds):
             for s in range(0, len(pa), PAIR_BLOCK):  # a block at a time: the gates' arrays stay small
                 a, b = pa[s : s + PAIR_BLOCK], pb[s : s + PAIR_BLOCK]
