@@ -21,6 +21,11 @@ from trucewatch.domain.enums import SIGHTING_RANGE_M, SourceKind, WeaponClass
 from trucewatch.domain.sensing import Sensing
 
 
+def place_in(places: dict[str, tuple[float, float]], name: str) -> tuple[float, float] | None:
+    """A named place's (lon, lat) in a gazetteer keyed by case-folded names (aliases included)."""
+    return places.get(name.strip().casefold())
+
+
 @dataclass
 class Site:
     id: str
@@ -121,4 +126,4 @@ class Agreement:
         return unary_union(geoms).bounds
 
     def place(self, name: str) -> tuple[float, float] | None:
-        return self.places.get(name.strip().casefold())
+        return place_in(self.places, name)

@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from trucewatch.agreement.model import Agreement
+from trucewatch.agreement.model import Agreement, place_in
 from trucewatch.agreement.projection import Projector
 from trucewatch.domain.enums import SIGHTING_RANGE_M, WEAPON_RANGE_M
 from trucewatch.domain.results import Incident
@@ -75,7 +75,7 @@ class Frame:
         return cls(ag.projector, dict(ag.places), ag.sensing)
 
     def place(self, name: str) -> tuple[float, float] | None:
-        return self.places.get(name.strip().casefold())  # as `Agreement.place`
+        return place_in(self.places, name)
 
 
 def fuse_tile(frame: Frame, columns: ObservationColumns) -> list[Incident]:

@@ -281,8 +281,7 @@ def _sensed(reports: list[Report], of_kind: np.ndarray, sensing: Sensing) -> np.
     """How far each report's observer senses: its kind's reach, or its sensor's own where declared."""
     if not sensing.sensors:
         return of_kind
-    own = [sensing.sensors.get((r.source_kind, r.source_id)) for r in reports]
-    return np.array([k if m is None else m for k, m in zip(of_kind.tolist(), own, strict=True)])
+    return np.array([sensing.of(r.source_kind, r.source_id) for r in reports])
 
 
 _TAU_TABLE = np.array([[TAU_S[k, p] for p in TIME_PRECISIONS] for k in SOURCE_KINDS])
