@@ -120,6 +120,7 @@ def _resolve(table: MeasurementArrays, est: BatchEstimate, worst: np.ndarray, wi
 def cluster(views: list[ObsView]) -> list[Cluster]:
     fine = [v for v in views if not v.coarse and v.measurements]
     comps = components(fine)
+    give_back()  # the candidate pairs' arrays
     ms: list[Measurement] = []
     owner: list[ObsView] = []
     groups: list[int] = []
@@ -147,8 +148,9 @@ def cluster(views: list[ObsView]) -> list[Cluster]:
         for k in wild:
             owner[k].outlier = True
         est, worst = _resolve(table, est, worst, np.array(wild, dtype=np.int64))
-    give_back()  # the batched solves' arrays
     fits, worst_of = est.estimates(ranged), worst.tolist()
+    del table, est, worst, ms, owner, groups  # the greedy step and the post-passes hold their own
+    give_back()  # the batched solves' arrays
     clusters: list[Cluster] = []
     ambiguous: list[list[ObsView]] = []  # for the greedy step: built report by report, checked whole below
     for ci, comp in enumerate(comps):
