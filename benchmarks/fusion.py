@@ -14,11 +14,13 @@ and weapon events are raised, and `density` says by how much), then measures, in
   crb_ratio_without_worst_1pct and crb_worst_0_1pct_share_of_squared_error say how much of that RMSE a
   few gross failures carry;
 - ellipse95_coverage: share of located incidents whose 95 % ellipse holds the true position;
-- peak_rss_mb: the whole process's peak: generating and parsing the data, fusion, and the evaluation with
-  its baselines (the observations are validated one at a time into the columns fusion reads, none is held
-  as a model; the ground truth is kept as a few arrays, the parsed file dropped before fusion);
+- peak_rss_mb: the whole process's peak: parsing the data, fusion, and the evaluation with its baselines
+  (the observations are validated one at a time into the columns fusion reads, none is held as a model;
+  the ground truth is kept as a few arrays, the parsed file dropped before fusion). The data is generated
+  into files by a child process, as the mission's intake writes them: the generator's memory is not
+  counted;
   rss_before_fusion_mb: memory held when fusion starts (those columns and that truth);
-  peak_rss_before_fusion_mb: the peak while the data was generated and parsed (Linux only);
+  peak_rss_before_fusion_mb: the peak while the data was parsed (Linux only);
   peak_rss_during_fusion_mb: the peak from fusion's start until attribution ends (Linux only, else null);
 - attribution_accuracy_far: incidents whose true origin is over 2 km from the contact line, share
   attributed to the true party (undetermined counts as wrong); attribution_brier over all attributed fire
@@ -42,12 +44,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import resource
 import shutil
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -223,7 +227,11 @@ class Data:
         days = min(MAX_DAYS, max(30, round(observations / OBS_PER_DAY)))
         density = max(1.0, observations / (OBS_PER_DAY * days))
         start = datetime(2000, 1, 1, tzinfo=UTC)
-        files = generate(folder, days=days, seed=seed, start=start, density=density, standoff=standoff)
+        # in a process of its own: the generator's peak memory is not fusion's, and a child's is not counted in
+        # this process's peak (`peak_rss_mb`)
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
+            files = child.submit(generate, folder, days=days, seed=seed, start=start, density=density,
+                                 standoff=standoff).result()  # fmt: skip
         ag = load_agreement(files.agreement)
         ctx = Context.for_agreement(ag, now=start + timedelta(days=days + 1))
         return cls(files, ag, ObservationColumns.of(accepted(files.observations, ctx)), days, density)
