@@ -915,6 +915,48 @@ def test_a_lone_wild_bearing_joins_the_one_launch_in_time_its_sensor_could_have_
     assert grouped(launch("f", 4.3), lone()) == [["f1", "f2"], ["w"]]
 
 
+def test_the_point_gate_in_arrays_rules_out_exactly_what_the_gate_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`point_gate.ruled_out` judges (report, cluster) pairs in arrays as `_point_cost` judges each: a pair is
+    ruled out exactly when one of the report's measurements fails the gate of the cluster's located estimate
+    of its end. Attaching vague reports with it gives the clusters that costing every candidate gives."""
+    from trucewatch.domain.results import LINE_ONLY
+    from trucewatch.fusion import group, point_gate
+    from trucewatch.fusion.associate import _point_cost
+    from trucewatch.fusion.columns import ObservationColumns
+    from trucewatch.intake.formats import read_file
+    from trucewatch.intake.validate import Context
+    from trucewatch.scenario.generate import generate
+
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    files = generate(tmp_path, days=8, seed=12, start=start)
+    ag = load_agreement(files.agreement)
+    cols = ObservationColumns.of(o for _, o in read_file(files.observations, Context.for_agreement(
+        ag, now=start + timedelta(days=9))).accepted)  # fmt: skip
+    views, clusters = group(cols, ag.projector, ag.place)
+    views = [v for v in views if v.measurements][::7]
+    report, cluster = (a.ravel() for a in np.meshgrid(np.arange(len(views)), np.arange(len(clusters)), indexing="ij"))
+    got = point_gate.ruled_out(point_gate.Measured(views), point_gate.Located(clusters), report, cluster)
+
+    def fails(v, c) -> bool:  # type: ignore[no-untyped-def]
+        for m in v.measurements:
+            e = c.estimates.get(m.aspect)
+            if e is not None and e.c00 < 1e9 and e.method != LINE_ONLY and _point_cost(m, e) == math.inf:
+                return True
+        return False
+
+    expected = [fails(views[r], clusters[c]) for r, c in zip(report.tolist(), cluster.tolist(), strict=True)]
+    assert got.tolist() == expected and 0.5 < float(got.mean()) < 1.0
+
+    def grouped() -> list[list[str]]:
+        return sorted(sorted(v.report.id for v in c.members) for c in group(cols, ag.projector, ag.place)[1])
+
+    gated = grouped()
+    monkeypatch.setattr(point_gate, "ruled_out", lambda measured, located, r, c: np.zeros(len(r), dtype=bool))
+    assert grouped() == gated
+
+
 def test_a_footprint_with_a_place_unknown_is_never_ruled_out() -> None:
     """Footprints rule clusters out only by places they know: one with a position not a number meets any."""
     from trucewatch.fusion import footprint

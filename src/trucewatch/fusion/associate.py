@@ -24,7 +24,7 @@ import numpy as np
 
 from trucewatch.domain.enums import SIGHTING_RANGE_M, SPEED_OF_SOUND_M_S, Aspect, ObservationType, SourceKind
 from trucewatch.domain.results import LINE_ONLY
-from trucewatch.fusion import footprint
+from trucewatch.fusion import footprint, point_gate
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
 from trucewatch.fusion.measure import (
     CHI2_1D,
@@ -311,39 +311,38 @@ FOOTPRINT_FROM = 4  # a report's candidates are first narrowed by footprint when
 
 def _attach_vague(clusters: list[Cluster], farthest: float) -> list[Cluster]:
     """A lone vague or late report (a complaint, a crater documented hours later) joins the cheapest
-    cluster its own gates admit, as greedy association would have let it. Clusters of another family or
-    outside the report's time window are ruled out with arrays before any cost is computed."""
+    cluster its own gates admit, as greedy association would have let it. Before any cost is computed,
+    clusters of another family, outside the report's time window, or whose estimate of an end one of the
+    report's measurements certainly fails (`point_gate`) are ruled out with arrays, for all reports at once;
+    of those left, where more than a few, those whose footprint lies beyond `farthest` (in another sector
+    of a long front: `footprint`)."""
     clusters = sorted(clusters, key=lambda c: c.t_min)
     starts = np.array([c.t_min for c in clusters])  # as sorted, for the search
-    firsts, lasts = starts.copy(), np.array([c.t_end for c in clusters])  # as clusters grow
-    families = {f: k for k, f in enumerate(sorted({c.family for c in clusters}))}
-    family = np.array([families[c.family] for c in clusters])
-    alive = np.ones(len(clusters), dtype=bool)
-    # where each cluster can be met (`footprint`): where the time window holds more than a few, those whose
-    # footprint lies beyond `farthest` (in another sector of a long front) are ruled out before any cost
+    firsts, lasts = starts.tolist(), [c.t_end for c in clusters]  # as clusters grow
+    alive = [True] * len(clusters)
+    vague = [k for k, c in enumerate(clusters) if len(c.members) == 1 and _is_vague(c.members[0])]
+    candidates = _vague_candidates([clusters[k].members[0] for k in vague], clusters, starts)
     feet = footprint.Feet(clusters)
     dirty: list[Cluster] = []
-    for k, c in enumerate(clusters):
-        if len(c.members) != 1:
+    for k, mine in zip(vague, candidates, strict=True):
+        c = clusters[k]
+        if len(c.members) != 1:  # an earlier one joined it: it is no longer lone
             continue
         v = c.members[0]
         late = v.report.type in AFTERMATH_TYPES
-        if v.tau <= VAGUE_TAU_S and not late:
-            continue
         window = FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau
-        lo = int(np.searchsorted(starts, v.t - window - AFTERMATH_LAG_S, side="left"))
-        hi = int(np.searchsorted(starts, v.t + window, side="right"))
-        dt = np.maximum(np.maximum(firsts[lo:hi] - v.t, v.t - lasts[lo:hi]), 0.0)
-        if late:
-            dt = np.where(v.t > lasts[lo:hi], np.maximum(dt - AFTERMATH_LAG_S, 0.0), dt)
-        near = (dt <= window) & alive[lo:hi] & (family[lo:hi] == families[v.family])
-        candidates = np.flatnonzero(near) + lo
-        if len(candidates) > FOOTPRINT_FROM:
-            candidates = candidates[footprint.may_meet_many(footprint.of_view(v), feet.many(candidates), farthest)]
+        near = []
+        for j in mine:  # the time window as the clusters now stand (they grew by earlier reports)
+            dt = max(firsts[j] - v.t, v.t - lasts[j], 0.0)
+            if late and v.t > lasts[j]:
+                dt = max(dt - AFTERMATH_LAG_S, 0.0)
+            if dt <= window and alive[j] and j != k:
+                near.append(j)
+        if len(near) > FOOTPRINT_FROM:
+            ks = np.array(near, dtype=np.int64)
+            near = ks[footprint.may_meet_many(footprint.of_view(v), feet.many(ks), farthest)].tolist()
         best, target = math.inf, -1
-        for j in candidates.tolist():
-            if j == k:
-                continue
+        for j in near:
             cost_j = cost(v, clusters[j])
             if cost_j < best:
                 best, target = cost_j, j
@@ -354,7 +353,36 @@ def _attach_vague(clusters: list[Cluster], farthest: float) -> list[Cluster]:
             dirty.append(clusters[target])
             alive[k] = False
     refit_all(dirty)
-    return [c for c, ok in zip(clusters, alive.tolist(), strict=True) if ok]
+    return [c for c, ok in zip(clusters, alive, strict=True) if ok]
+
+
+def _is_vague(v: ObsView) -> bool:
+    """Vague in time (a complaint, an open source) or of an event's aftermath (a crater, damage, harm)."""
+    return v.tau > VAGUE_TAU_S or v.report.type in AFTERMATH_TYPES
+
+
+def _vague_candidates(views: list[ObsView], clusters: list[Cluster], starts: np.ndarray) -> list[list[int]]:
+    """Per report, the clusters (indices, in order) that may take it, whatever the pass adds to them: of its
+    family, starting (as they stood before the pass, `starts`) within its time window widened by the
+    aftermath lag, and not ruled out by its measurements against their estimates (the pass refits none
+    until it ends). The time window as the clusters grow is checked as the pass comes to each report."""
+    if not views:
+        return []
+    t = np.array([v.t for v in views])
+    window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau for v in views])
+    lo = np.searchsorted(starts, t - window - AFTERMATH_LAG_S, side="left")
+    hi = np.searchsorted(starts, t + window, side="right")
+    count = np.maximum(hi - lo, 0)
+    report = np.repeat(np.arange(len(views)), count)
+    cluster = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    families = {f: n for n, f in enumerate(sorted({c.family for c in clusters} | {v.family for v in views}))}
+    family = np.array([families[c.family] for c in clusters], dtype=np.int64)
+    keep = family[cluster] == np.array([families[v.family] for v in views], dtype=np.int64)[report]
+    report, cluster = report[keep], cluster[keep]
+    keep = ~point_gate.ruled_out(point_gate.Measured(views), point_gate.Located(clusters), report, cluster)
+    report, cluster = report[keep], cluster[keep]
+    cuts = np.searchsorted(report, np.arange(1, len(views)))
+    return [part.tolist() for part in np.split(cluster, cuts)]
 
 
 def refit_all(clusters: list[Cluster]) -> None:
