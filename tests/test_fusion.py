@@ -915,15 +915,16 @@ def test_a_lone_wild_bearing_joins_the_one_launch_in_time_its_sensor_could_have_
     assert grouped(launch("f", 4.3), lone()) == [["f1", "f2"], ["w"]]
 
 
-def test_the_point_gate_in_arrays_rules_out_exactly_what_the_gate_fails(
+def test_the_post_pass_gates_in_arrays_rule_out_only_what_cost_rules_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`point_gate.ruled_out` judges (report, cluster) pairs in arrays as `_point_cost` judges each: a pair is
-    ruled out exactly when one of the report's measurements fails the gate of the cluster's located estimate
-    of its end. Attaching vague reports with it gives the clusters that costing every candidate gives."""
+    """`point_gate` judges (report, cluster) pairs in arrays: its position gate rules a pair out exactly when
+    one of the report's measurements fails `_point_cost` against the cluster's located estimate of its end;
+    its discs rule out only pairs none of whose measurements `cost` could pass. Attaching vague reports with
+    it gives the clusters that costing every candidate gives."""
     from trucewatch.domain.results import LINE_ONLY
     from trucewatch.fusion import group, point_gate
-    from trucewatch.fusion.associate import _point_cost
+    from trucewatch.fusion.associate import _farthest, _measurement_cost, _point_cost
     from trucewatch.fusion.columns import ObservationColumns
     from trucewatch.intake.formats import read_file
     from trucewatch.intake.validate import Context
@@ -937,7 +938,8 @@ def test_the_point_gate_in_arrays_rules_out_exactly_what_the_gate_fails(
     views, clusters = group(cols, ag.projector, ag.place)
     views = [v for v in views if v.measurements][::7]
     report, cluster = (a.ravel() for a in np.meshgrid(np.arange(len(views)), np.arange(len(clusters)), indexing="ij"))
-    got = point_gate.ruled_out(point_gate.Measured(views), point_gate.Located(clusters), report, cluster)
+    measured, located = point_gate.Measured(views), point_gate.Located(clusters)
+    pairs = list(zip(report.tolist(), cluster.tolist(), strict=True))
 
     def fails(v, c) -> bool:  # type: ignore[no-untyped-def]
         for m in v.measurements:
@@ -946,23 +948,36 @@ def test_the_point_gate_in_arrays_rules_out_exactly_what_the_gate_fails(
                 return True
         return False
 
-    expected = [fails(views[r], clusters[c]) for r, c in zip(report.tolist(), cluster.tolist(), strict=True)]
-    assert got.tolist() == expected and 0.5 < float(got.mean()) < 1.0
+    gated = point_gate._fails_a_gate(measured, located, report, cluster)
+    assert gated.tolist() == [fails(views[r], clusters[c]) for r, c in pairs] and 0.5 < float(gated.mean()) < 1.0
+    # the discs, with a reach so short that they rule out most pairs: none they rule out could pass
+    out = point_gate.ruled_out(measured, located, report, cluster, 1_000.0)
+    short = [(r, c) for (r, c), o, g in zip(pairs, out.tolist(), gated.tolist(), strict=True) if o and not g]
+    assert len(short) > 1000
+    # ... as `cost` judges with reach that short: every measurement's gate fails or has nothing to check
+    monkeypatch.setattr("trucewatch.fusion.associate.joint_reach", lambda *a: 0.0)
+    monkeypatch.setattr("trucewatch.fusion.associate.CROSS_ASPECT_SLACK_M", 0.0)
+    checked = [(r, c) for r, c in short if all(m.ray is None for m in views[r].measurements)]  # rays reach far
+    assert len(checked) > 300
+    for r, c in checked:
+        assert all(_measurement_cost(m, views[r], clusters[c]) in (math.inf, None) for m in views[r].measurements)
+    monkeypatch.undo()
+    assert point_gate.ruled_out(measured, located, report, cluster, _farthest(clusters)).sum() >= gated.sum()
 
     def grouped() -> list[list[str]]:
         return sorted(sorted(v.report.id for v in c.members) for c in group(cols, ag.projector, ag.place)[1])
 
-    gated = grouped()
-    monkeypatch.setattr(point_gate, "ruled_out", lambda measured, located, r, c: np.zeros(len(r), dtype=bool))
-    assert grouped() == gated
+    kept = grouped()
+    monkeypatch.setattr(point_gate, "ruled_out", lambda measured, located, r, c, far: np.zeros(len(r), dtype=bool))
+    assert grouped() == kept
 
 
 def test_a_footprint_with_a_place_unknown_is_never_ruled_out() -> None:
     """Footprints rule clusters out only by places they know: one with a position not a number meets any."""
     from trucewatch.fusion import footprint
 
-    far = footprint._disc([(0.0, 0.0)], 0.0)
-    unknown = footprint._disc([(1e7, 1e7), (math.nan, 0.0)], 0.0)
-    assert not footprint.may_meet(footprint._disc([(1e7, 1e7)], 0.0), far, 50_000.0)
+    far = footprint.disc([(0.0, 0.0)], 0.0)
+    unknown = footprint.disc([(1e7, 1e7), (math.nan, 0.0)], 0.0)
+    assert not footprint.may_meet(footprint.disc([(1e7, 1e7)], 0.0), far, 50_000.0)
     assert footprint.may_meet(unknown, far, 50_000.0)
     assert footprint.may_meet_many(far, np.array([unknown]), 50_000.0).tolist() == [True]

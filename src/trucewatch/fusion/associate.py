@@ -321,7 +321,7 @@ def _attach_vague(clusters: list[Cluster], farthest: float) -> list[Cluster]:
     firsts, lasts = starts.tolist(), [c.t_end for c in clusters]  # as clusters grow
     alive = [True] * len(clusters)
     vague = [k for k, c in enumerate(clusters) if len(c.members) == 1 and _is_vague(c.members[0])]
-    candidates = _vague_candidates([clusters[k].members[0] for k in vague], clusters, starts)
+    candidates = _vague_candidates([clusters[k].members[0] for k in vague], clusters, starts, farthest)
     feet = footprint.Feet(clusters)
     dirty: list[Cluster] = []
     for k, mine in zip(vague, candidates, strict=True):
@@ -361,28 +361,45 @@ def _is_vague(v: ObsView) -> bool:
     return v.tau > VAGUE_TAU_S or v.report.type in AFTERMATH_TYPES
 
 
-def _vague_candidates(views: list[ObsView], clusters: list[Cluster], starts: np.ndarray) -> list[list[int]]:
+def _vague_candidates(views: list[ObsView], clusters: list[Cluster], starts: np.ndarray, farthest: float
+                      ) -> list[list[int]]:  # fmt: skip
     """Per report, the clusters (indices, in order) that may take it, whatever the pass adds to them: of its
     family, starting (as they stood before the pass, `starts`) within its time window widened by the
-    aftermath lag, and not ruled out by its measurements against their estimates (the pass refits none
-    until it ends). The time window as the clusters grow is checked as the pass comes to each report."""
+    aftermath lag, and not ruled out by `point_gate` (the pass refits no estimate until it ends). The time
+    window as the clusters grow is checked as the pass comes to each report. Judged a block of pairs at a
+    time, so that a long front's many pairs in a window are never all held at once."""
     if not views:
         return []
     t = np.array([v.t for v in views])
     window = np.array([FAMILY_WINDOW_S.get(v.family, 600.0) + v.tau for v in views])
     lo = np.searchsorted(starts, t - window - AFTERMATH_LAG_S, side="left")
-    hi = np.searchsorted(starts, t + window, side="right")
-    count = np.maximum(hi - lo, 0)
-    report = np.repeat(np.arange(len(views)), count)
-    cluster = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    count = np.maximum(np.searchsorted(starts, t + window, side="right") - lo, 0)
     families = {f: n for n, f in enumerate(sorted({c.family for c in clusters} | {v.family for v in views}))}
     family = np.array([families[c.family] for c in clusters], dtype=np.int64)
-    keep = family[cluster] == np.array([families[v.family] for v in views], dtype=np.int64)[report]
-    report, cluster = report[keep], cluster[keep]
-    keep = ~point_gate.ruled_out(point_gate.Measured(views), point_gate.Located(clusters), report, cluster)
-    report, cluster = report[keep], cluster[keep]
-    cuts = np.searchsorted(report, np.arange(1, len(views)))
-    return [part.tolist() for part in np.split(cluster, cuts)]
+    own = np.array([families[v.family] for v in views], dtype=np.int64)
+    measured, located = point_gate.Measured(views), point_gate.Located(clusters)
+    # blocks of whole reports, each about PAIR_BLOCK pairs (a report with more is a block of its own)
+    ends = np.cumsum(count)
+    cuts = np.searchsorted(ends, np.arange(PAIR_BLOCK, int(ends[-1]), PAIR_BLOCK), side="right").tolist()
+    out: list[list[int]] = []
+    first = 0
+    for last in [*cuts, len(views)]:
+        if last <= first:
+            continue
+        n = count[first:last]
+        report = np.repeat(np.arange(first, last), n)
+        cluster = np.repeat(lo[first:last] - np.cumsum(n) + n, n) + np.arange(int(n.sum()))
+        keep = family[cluster] == own[report]
+        report, cluster = report[keep], cluster[keep]
+        keep = ~point_gate.ruled_out(measured, located, report, cluster, farthest)
+        report, cluster = report[keep], cluster[keep]
+        bounds = np.searchsorted(report, np.arange(first + 1, last))
+        out += [part.tolist() for part in np.split(cluster, bounds)]
+        first = last
+    return out
+
+
+PAIR_BLOCK = 1_000_000  # (report, cluster) pairs judged together
 
 
 def refit_all(clusters: list[Cluster]) -> None:

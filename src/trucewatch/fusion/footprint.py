@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Footprint = tuple[float, float, float, float]  # centre x, y; radius; largest trace of a place's covariance
 
 
-def _disc(places: list[tuple[float, float]], spread: float) -> Footprint:
+def disc(places: list[tuple[float, float]], spread: float) -> Footprint:
     if not places or not all(math.isfinite(x) and math.isfinite(y) for x, y in places):
         return (0.0, 0.0, math.inf, spread)  # nothing (sure) to measure from: never ruled out by place
     cx = sum(x for x, _ in places) / len(places)
@@ -35,7 +35,7 @@ def of_view(v: ObsView) -> Footprint:
         spread = max(spread, p.c00 + p.c11)
         if m.ray is not None:
             places.append((m.ray.ox, m.ray.oy))
-    return _disc(places, spread)
+    return disc(places, spread)
 
 
 def of_cluster(c: Cluster) -> Footprint:
@@ -44,10 +44,10 @@ def of_cluster(c: Cluster) -> Footprint:
     places = [(e.x, e.y) for e in c.estimates.values() if e is not None]
     spread = max((e.c00 + e.c11 for e in c.estimates.values() if e is not None and e.c00 < 1e9), default=0.0)
     places += [(m.ray.ox, m.ray.oy) for v in c.members for m in v.measurements if m.ray is not None]
-    return _disc(places, spread)
+    return disc(places, spread)
 
 
-def _gate(reach: float, spread: np.ndarray | float) -> np.ndarray | float:
+def gate(reach: float, spread: np.ndarray | float) -> np.ndarray | float:
     # a place's spread widens the Mahalanobis gate; margins for rounding
     return np.maximum(reach, np.sqrt(CHI2_2D * spread)) * 1.0001 + 1.0
 
@@ -55,12 +55,17 @@ def _gate(reach: float, spread: np.ndarray | float) -> np.ndarray | float:
 def may_meet(a: Footprint, b: Footprint, reach: float) -> bool:
     """Whether some place of a and some place of b lie within `reach` of each other, or of their spreads'
     gate: a lower bound on their distance is the centres' distance less both radii."""
-    return math.hypot(a[0] - b[0], a[1] - b[1]) - a[2] - b[2] <= float(_gate(reach, a[3] + b[3]))
+    return math.hypot(a[0] - b[0], a[1] - b[1]) - a[2] - b[2] <= float(gate(reach, a[3] + b[3]))
 
 
 def may_meet_many(a: Footprint, b: np.ndarray, reach: float) -> np.ndarray:
     """`may_meet` of a against many footprints (rows of b)."""
-    return np.hypot(b[:, 0] - a[0], b[:, 1] - a[1]) - b[:, 2] - a[2] <= _gate(reach, a[3] + b[:, 3])
+    return np.hypot(b[:, 0] - a[0], b[:, 1] - a[1]) - b[:, 2] - a[2] <= gate(reach, a[3] + b[:, 3])
+
+
+def may_meet_pairs(a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray:
+    """`may_meet` of each row of a against the same row of b."""
+    return np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]) - b[:, 2] - a[:, 2] <= gate(reach, a[:, 3] + b[:, 3])
 
 
 class Feet:
