@@ -981,3 +981,40 @@ def test_a_footprint_with_a_place_unknown_is_never_ruled_out() -> None:
     assert not footprint.may_meet(footprint.disc([(1e7, 1e7)], 0.0), far, 50_000.0)
     assert footprint.may_meet(unknown, far, 50_000.0)
     assert footprint.may_meet_many(far, np.array([unknown]), 50_000.0).tolist() == [True]
+
+
+def test_a_cluster_built_at_once_is_the_cluster_adding_each_report_makes(ag) -> None:  # type: ignore[no-untyped-def]
+    """`Cluster.of` builds a cluster in one go; it must hold what adding its reports one by one gives: times,
+    the event's latest report (not its aftermath's), sources, and the weapon's reach (a named weapon's
+    over an unnamed one's), whatever the order."""
+    from trucewatch.fusion.associate import Cluster
+
+    kinds = [
+        {"type": "explosion", "weapon_class": "mortar"},
+        {"type": "explosion"},
+        {"type": "impact", "aspect": "impact", "weapon_class": "artillery"},
+        {"type": "muzzle_flash", "weapon_class": "small_arms"},
+        {"type": "impact", "aspect": "impact"},
+    ]
+    rng = np.random.default_rng(4)
+    obs = [
+        _obs(
+            f"o{k}",
+            float(rng.uniform(0, 30)),
+            source_id=f"s-{k % 4}",
+            observer_lon=35.3,
+            observer_lat=51.1,
+            bearing_deg=float(rng.uniform(0, 359)),
+            **kinds[k % len(kinds)],
+        )  # fmt: skip
+        for k in range(40)
+    ]
+    views = prepare(obs, ag.projector, ag.place)
+    assert {v.weapon_known for v in views} == {True, False}
+    for _ in range(30):
+        some = [views[k] for k in rng.permutation(len(views))[: int(rng.integers(1, 12))].tolist()]
+        one_by_one = Cluster()
+        for v in some:
+            one_by_one.add(v)
+        assert Cluster.of(some) == one_by_one
+    assert Cluster.of([]) == Cluster()

@@ -79,10 +79,22 @@ class Cluster:
 
     @classmethod
     def of(cls, views: list[ObsView]) -> Cluster:
-        """A cluster of these reports, as adding each in turn makes it."""
+        """A cluster of these reports, as adding each in turn makes it (`add`), built at once: a million
+        reports are grouped this way."""
         c = cls()
-        for v in views:
-            c.add(v)
+        if not views:
+            return c
+        c.members = list(views)
+        times = [v.t for v in views]
+        c.t_min, c.t_max = min(times), max(times)
+        c.t_event = max((v.t for v in views if v.report.type not in AFTERMATH_TYPES), default=-math.inf)
+        c.family = views[-1].family
+        c.sources = {v.report.source_id: v.t for v in views}
+        # `joint_reach` folded over the reports: the longest named reach where any names the weapon, else the
+        # longest of all
+        named = [v.reach for v in views if v.weapon_known]
+        c.reach = max(named) if named else max(0.0, *(v.reach for v in views))
+        c.weapon_known = bool(named)
         return c
 
     def add(self, v: ObsView) -> None:
