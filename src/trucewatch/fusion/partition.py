@@ -136,6 +136,12 @@ class _Cols:
             self.c00[at], self.c01[at], self.c11[at] = band_cov(theta, sigma, mid, r_sigma)
 
 
+    def reorder(self, order: np.ndarray) -> None:
+        """Every column in this order (`order[k]` the row that becomes row k)."""
+        for name, column in vars(self).items():
+            setattr(self, name, column[order])
+
+
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Which candidate pairs may describe one event: the time gates first (most candidates fail them),
     then the geometry of those left."""
@@ -215,9 +221,12 @@ def _linkable(views: list[ObsView]) -> tuple[list[ObsView], _Cols, list[tuple[np
     event's aftermath (craters, damage, harm, documented minutes to hours later) are not linked here, as one
     of them would chain every event of its hours into one component. They join a cluster afterwards, by
     their own gates (`finish`)."""
-    views = sorted(views, key=lambda v: (v.t, v.report.id))
+    # read in the order given (memory order: reading a million views out of it costs twice), then put in order
     c = _Cols(views)
     fam = np.array([v.family for v in views])
+    order = np.lexsort((np.array([v.report.id for v in views]), c.t))  # by time, ties by id: stable, as `sorted`
+    c.reorder(order)
+    views, fam = [views[k] for k in order.tolist()], fam[order]
     linkable = (c.tau <= LOOSE_TAU_S) & ~c.after
     families = [(np.flatnonzero((fam == f) & linkable), FAMILY_WINDOW_S.get(str(f), 600.0) + 2 * LOOSE_TAU_S)
                 for f in np.unique(fam)]  # fmt: skip
