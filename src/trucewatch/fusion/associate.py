@@ -26,6 +26,7 @@ from trucewatch.domain.enums import SIGHTING_RANGE_M, SPEED_OF_SOUND_M_S, Aspect
 from trucewatch.domain.results import LINE_ONLY
 from trucewatch.fusion import footprint, point_gate
 from trucewatch.fusion.batch import OUTLIER_SIGMAS, Estimate, launch_gap
+from trucewatch.fusion.heap import give_back
 from trucewatch.fusion.measure import (
     CHI2_1D,
     CHI2_2D,
@@ -334,6 +335,7 @@ def _attach_vague(clusters: list[Cluster], farthest: float) -> list[Cluster]:
     alive = [True] * len(clusters)
     vague = [k for k, c in enumerate(clusters) if len(c.members) == 1 and _is_vague(c.members[0])]
     candidates = _vague_candidates([clusters[k].members[0] for k in vague], clusters, starts, farthest)
+    give_back()  # the blocks' arrays
     feet = footprint.Feet(clusters)
     dirty: list[Cluster] = []
     for k, mine in zip(vague, candidates, strict=True):
@@ -411,7 +413,7 @@ def _vague_candidates(views: list[ObsView], clusters: list[Cluster], starts: np.
     return out
 
 
-PAIR_BLOCK = 1_000_000  # (report, cluster) pairs judged together
+PAIR_BLOCK = 250_000  # (report, cluster) pairs judged together
 
 
 def refit_all(clusters: list[Cluster]) -> None:
