@@ -146,6 +146,30 @@ def test_two_monitors_of_one_patrol_are_one_source(ag) -> None:  # type: ignore[
     assert g.independent_sources == 2 and g.confidence_score > f.confidence_score
 
 
+def test_the_zones_assessment_reads_are_made_once_per_agreement(ag) -> None:  # type: ignore[no-untyped-def]
+    """Assessment asks for the same unions of zones for every incident: each is made once and is the same
+    object after (so its boundary is prepared and indexed once), and is the union of what it names."""
+    from shapely.ops import unary_union
+
+    from trucewatch.domain.enums import WeaponClass
+
+    heavy = next(iter(ag.withdrawal))
+    zone = ag.withdrawal_zone([heavy])
+    assert zone is ag.withdrawal_zone([heavy]) and zone.equals(ag.withdrawal[heavy][1])
+    assert ag.withdrawal_zone([WeaponClass.SMALL_ARMS]) is None and WeaponClass.SMALL_ARMS not in ag.withdrawal
+    every = ag.protected_zone([])
+    assert every is ag.protected_zone([]) and every.equals(unary_union([s.zone for s in ag.protected_sites]))
+    one = ag.protected_sites[0].category
+    mine = ag.protected_zone([one, one])
+    assert mine is ag.protected_zone([one]) and mine.equals(
+        unary_union([s.zone for s in ag.protected_sites if s.category == one])
+    )
+    for pid in ag.control:
+        others = ag.others_area(pid)
+        assert others is ag.others_area(pid)
+        assert others.equals(unary_union([g for q, g in ag.control.items() if q != pid]))
+
+
 def test_probability_inside_matches_the_analytic_half_plane() -> None:
     from shapely.geometry import box
 

@@ -55,6 +55,7 @@ class Agreement:
     places: dict[str, tuple[float, float]]
     attributions: list[str] = field(default_factory=list)
     _prepared: dict[str, Any] = field(default_factory=dict)
+    _unions: dict[tuple[str, ...], BaseGeometry | None] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -109,12 +110,32 @@ class Agreement:
                 return pid
         return None
 
+    def _union(self, key: tuple[str, ...], parts: list[BaseGeometry]) -> BaseGeometry | None:
+        """The union of these zones (None for none), made once per agreement and key: assessment asks for the
+        same few for every incident, and a new geometry each time would be prepared and indexed anew for
+        each (`geoprob` keeps that work per geometry object)."""
+        if key not in self._unions:
+            self._unions[key] = unary_union(parts) if parts else None
+        return self._unions[key]
+
     def protected_zone(self, categories: list[str]) -> BaseGeometry | None:
-        sites = [s.zone for s in self.protected_sites if not categories or s.category in categories]
-        return unary_union(sites) if sites else None
+        """The protected sites of these categories (all where none is named), as one zone."""
+        wanted = set(categories)
+        key = ("protected", *sorted(wanted))
+        return self._union(key, [s.zone for s in self.protected_sites if not wanted or s.category in wanted])
 
     def storage_zone(self) -> BaseGeometry | None:
-        return unary_union([s.zone for s in self.storage_sites]) if self.storage_sites else None
+        """The declared storage sites, as one zone."""
+        return self._union(("storage",), [s.zone for s in self.storage_sites])
+
+    def withdrawal_zone(self, classes: list[WeaponClass]) -> BaseGeometry | None:
+        """Where these weapon classes must be withdrawn from, as one zone (None where none of them is)."""
+        wanted = sorted({c for c in classes if c in self.withdrawal})
+        return self._union(("withdrawal", *wanted), [self.withdrawal[c][1] for c in wanted])
+
+    def others_area(self, party: str) -> BaseGeometry | None:
+        """The areas of control of every party but this one, as one zone."""
+        return self._union(("others", party), [g for q, g in self.control.items() if q != party])
 
     def sector_bounds(self) -> tuple[float, float, float, float]:
         """Metric bounds of everything local (control areas, line), for maps."""

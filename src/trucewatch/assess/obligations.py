@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from shapely.ops import unary_union
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.agreement.schema import Obligation
@@ -30,16 +29,16 @@ def where_probability(ob: Obligation, inc: Incident, ag: Agreement, responsible:
         classes = [inc.weapon_class] if inc.weapon_class else []
         if rule.weapon_classes:
             classes = [c for c in classes if c in rule.weapon_classes]
-        zones = [ag.withdrawal[c][1] for c in classes if c in ag.withdrawal]
-        p = probability_inside(loc.x, loc.y, _cov(loc), unary_union(zones)) if zones else 0.0
+        zone = ag.withdrawal_zone(classes)
+        p = probability_inside(loc.x, loc.y, _cov(loc), zone) if zone is not None else 0.0
     elif rule.where == "protected_site":
         p = probability_inside(loc.x, loc.y, _cov(loc), ag.protected_zone(rule.protected_categories))
     elif rule.where == "other_party_area":
         p = 0.0
         for pid, pr in responsible.items():
-            others = [g for q, g in ag.control.items() if q != pid]
-            if others and pid in ag.control:
-                p += pr * probability_inside(loc.x, loc.y, _cov(loc), unary_union(others))
+            others = ag.others_area(pid)
+            if others is not None and pid in ag.control:
+                p += pr * probability_inside(loc.x, loc.y, _cov(loc), others)
     else:  # pragma: no cover - the schema admits no other value
         raise ValueError(rule.where)
     if rule.exempt_storage_sites and loc is not None and ag.storage_sites and p > 0:

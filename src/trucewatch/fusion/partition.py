@@ -135,7 +135,6 @@ class _Cols:
             self.px[at], self.py[at] = ox + mid * np.sin(theta), oy + mid * np.cos(theta)
             self.c00[at], self.c01[at], self.c11[at] = band_cov(theta, sigma, mid, r_sigma)
 
-
     def reorder(self, order: np.ndarray) -> None:
         """Every column in this order (`order[k]` the row that becomes row k)."""
         for name, column in vars(self).items():
