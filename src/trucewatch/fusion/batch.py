@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from trucewatch.domain.enums import SPEED_OF_SOUND_M_S
 from trucewatch.domain.results import LINE_ONLY
@@ -350,7 +350,8 @@ def normalized_residuals_batch(m: MeasurementArrays, ex: np.ndarray, ey: np.ndar
 def chi2_limit(dof: np.ndarray) -> np.ndarray:
     """The χ² a group with these degrees of freedom stays under 999 times in 1000 when one position (and
     one firing time) explains all its measurements."""
-    return chi2.ppf(1.0 - GROUP_ALPHA, np.maximum(dof, 1))
+    # the χ² quantile (`scipy.stats.chi2.ppf`, as it computes it: importing scipy.stats costs 0.4 s a command)
+    return 2 * gammaincinv(np.maximum(dof, 1) / 2, 1.0 - GROUP_ALPHA)
 
 
 def launch_gap(arrival: Any, rho: Any, ux: Any, uy: Any, fired: Any, timed: Any, caa: Any, cab: Any, cbb: Any
