@@ -46,7 +46,7 @@ def test_upgrade_from_0002_keeps_the_record(database: str | None, tmp_path: Path
         before = log.root_at(conn, 37)
     migrate(engine)
     with engine.begin() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
         assert log.root_at(conn, 37) == before
         log.append(conn, [("bench", "e37", {"i": 37})])
         proof = log.inclusion(conn, 5, 38)
@@ -55,3 +55,15 @@ def test_upgrade_from_0002_keeps_the_record(database: str | None, tmp_path: Path
 
     with engine.connect() as conn:
         verify_inclusion(leaf_hash(log.entry_bytes(*entries[5])), 5, 38, proof, log.root_at(conn, 38))
+
+
+def test_a_run_finds_its_findings_in_the_record_by_an_index(tmp_path: Path) -> None:
+    """Each run looks its findings up by content hash: on an index, not by reading every run's findings."""
+    engine = make_engine(_url(None, tmp_path))
+    migrate(engine)
+    with engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT leaf_index FROM findings WHERE content_hash IN ('a', 'b') "
+            "AND leaf_index IS NOT NULL"
+        ).fetchall()
+    assert any("USING INDEX ix_findings_content_hash" in str(row) for row in plan), plan

@@ -109,7 +109,7 @@ findings = Table(
     Column("incident_id", String(64), nullable=False, index=True),
     Column("outcome", String(20), nullable=False),
     Column("responsible_party", String(100), nullable=True),
-    Column("content_hash", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
     Column("payload", Text, nullable=False),
     Column("leaf_index", BigInteger, nullable=True),
 )
