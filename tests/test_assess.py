@@ -329,3 +329,28 @@ def test_an_origin_at_the_map_s_edge_is_the_party_s_when_the_agreement_says_fire
     assert responsibility(beyond, two_sources(), within)[0] == {"UA": 0.0, "RU": 0.0, OUTSIDE: 1.0}
     assert assess_incident(edge, two_sources(), within).responsible_party == "UA"
     assert assess_incident(edge, two_sources(), ag).responsible_party is None  # under the 0.8 threshold
+
+
+def test_odds_for_many_positions_equal_each_computed_alone() -> None:
+    """`Odds` decides many positions at once per zone (assessment's path): near a corner (sampled), along an
+    edge (the half-plane share), far inside and far outside, each gets exactly what `probability_inside`
+    gives it alone, for every zone asked about; none for an empty zone."""
+    from shapely.geometry import Polygon, box
+
+    from trucewatch.assess.geoprob import Odds
+
+    rng = np.random.default_rng(5)
+    n = 400
+    x, y = rng.uniform(-800.0, 800.0, n), rng.uniform(-800.0, 800.0, n)
+    a = rng.uniform(20.0, 300.0, n) ** 2
+    c = rng.uniform(20.0, 300.0, n) ** 2
+    b = rng.uniform(-0.9, 0.9, n) * np.sqrt(a * c)
+    cov = np.stack([np.stack([a, b], axis=1), np.stack([b, c], axis=1)], axis=1)
+    zones = [box(0, 0, 1e6, 1e6), Polygon([(-500, -500), (500, -400), (0, 600)]), box(5e5, 5e5, 6e5, 6e5)]
+    odds = Odds(x, y, cov)
+    got = [[odds.inside(k, z) for k in range(n)] for z in zones]
+    want = [[probability_inside(float(x[k]), float(y[k]), cov[k], z) for k in range(n)] for z in zones]
+    assert got == want
+    values = {p for row in got for p in row}
+    assert 0.0 in values and 1.0 in values and len(values) > 100  # decided, and sampled or half-plane shares
+    assert odds.inside(0, Polygon()) == 0.0 and odds.inside(0, None) == 0.0

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from functools import partial
+
+import numpy as np
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.assess.attribution import responsibilities, responsibility, responsible_party
 from trucewatch.assess.confidence import confidence
 from trucewatch.assess.evidence import Evidence
-from trucewatch.assess.obligations import applies
+from trucewatch.assess.geoprob import Odds
+from trucewatch.assess.obligations import Inside, applies
 from trucewatch.assess.workflow import current_attribution, current_status
 from trucewatch.domain.enums import Outcome
 from trucewatch.domain.results import Decision, Finding, Incident
@@ -30,8 +34,10 @@ def assess_incident(
     ag: Agreement,
     decisions: list[Decision] | None = None,
     attribution: tuple[dict[str, float], str] | None = None,
+    inside: Inside | None = None,
 ) -> Finding:
-    """The finding for one incident; `attribution` is its `responsibility`, when already computed."""
+    """The finding for one incident; `attribution` is its `responsibility`, when already computed, and
+    `inside` the probability its position lies in a zone, when computed for many (`where_probability`)."""
     decisions = decisions or []
     probs, basis = attribution if attribution is not None else responsibility(inc, obs, ag)
     threshold = ag.spec.settings.attribution_threshold
@@ -40,7 +46,7 @@ def assess_incident(
     if override is not None or any(d.action == "attribute" for d in decisions):
         party = override
     level, score, n_src, n_mission = confidence(obs)
-    results = [r for ob in ag.obligations if (r := applies(ob, inc, ag, probs)) is not None]
+    results = [r for ob in ag.obligations if (r := applies(ob, inc, ag, probs, inside)) is not None]
     prohibited = [r for r in results if r.kind == "prohibited"]
     strong = [r for r in prohibited if r.probability >= VIOLATION_P]
     weak = [r for r in prohibited if UNDETERMINED_P <= r.probability < VIOLATION_P]
@@ -94,7 +100,18 @@ def assess(
     decisions = decisions or {}
     with collector_paused():  # as in fusion: many short-lived objects, no cycles
         obs = [[observations[o] for o in i.observation_ids] for i in incidents]
+        odds = _odds(incidents)  # where each incident lies, zone by zone, decided for all at once
         return [
-            assess_incident(i, o, ag, decisions.get(i.id, []), a)
-            for i, o, a in zip(incidents, obs, responsibilities(incidents, obs, ag), strict=True)
+            assess_incident(i, o, ag, decisions.get(i.id, []), a, partial(odds.inside, k))
+            for k, (i, o, a) in enumerate(zip(incidents, obs, responsibilities(incidents, obs, ag), strict=True))
         ]
+
+
+def _odds(incidents: list[Incident]) -> Odds:
+    """The incidents' positions (the site, else the origin: as `where_probability` reads them) for `Odds`;
+    an incident with neither gets a stand-in it is never asked about."""
+    locs = [i.site or i.origin for i in incidents]
+    x = np.array([loc.x if loc is not None else 0.0 for loc in locs])
+    y = np.array([loc.y if loc is not None else 0.0 for loc in locs])
+    cov = np.array([loc.cov if loc is not None else ((1.0, 0.0), (0.0, 1.0)) for loc in locs], dtype=float)
+    return Odds(x, y, cov.reshape(len(locs), 2, 2))

@@ -146,6 +146,29 @@ def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry |
     return p if p == p else _inside(sample_points(x, y, cov), zone)
 
 
+class Odds:
+    """P(inside) of many positions (n, n, n×2×2) for each zone asked about: decided for all of them at once,
+    the first time a zone is asked about (`_decided`), and sampled one by one only where asked and needed.
+    Each position gets what `probability_inside` gives it."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, cov: np.ndarray) -> None:
+        self.x, self.y, self.cov = x, y, cov
+        self.sigma = _major_sigmas(cov)
+        self._zones: dict[int, tuple[BaseGeometry, np.ndarray]] = {}
+
+    def inside(self, k: int, zone: BaseGeometry | None) -> float:
+        """P(position k is inside the zone)."""
+        if zone is None or zone.is_empty:
+            return 0.0
+        hit = self._zones.get(id(zone))
+        if hit is None or hit[0] is not zone:
+            hit = self._zones[id(zone)] = (zone, _decided(zone, self.x, self.y, self.cov, self.sigma))
+        p = float(hit[1][k])
+        if p != p:  # NaN: near a corner, sampled (once)
+            p = hit[1][k] = _inside(sample_points(float(self.x[k]), float(self.y[k]), self.cov[k]), zone)
+        return p
+
+
 def party_probabilities_many(
     x: np.ndarray, y: np.ndarray, cov: np.ndarray, areas: dict[str, BaseGeometry]
 ) -> list[dict[str, float]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from shapely.geometry.base import BaseGeometry
 
 from trucewatch.agreement.model import Agreement
 from trucewatch.agreement.schema import Obligation
@@ -15,38 +18,53 @@ def _cov(loc: LocationEstimate) -> np.ndarray:
     return np.array(loc.cov, dtype=float)
 
 
-def where_probability(ob: Obligation, inc: Incident, ag: Agreement, responsible: dict[str, float]) -> float:
-    """Probability that the incident happened in the clause's zone (1.0 for 'anywhere')."""
+Inside = Callable[[BaseGeometry | None], float]  # P(the incident's position is in this zone)
+
+
+def _at(loc: LocationEstimate) -> Inside:
+    def inside(zone: BaseGeometry | None) -> float:
+        return probability_inside(loc.x, loc.y, _cov(loc), zone)
+
+    return inside
+
+
+def where_probability(ob: Obligation, inc: Incident, ag: Agreement, responsible: dict[str, float],
+                      inside: Inside | None = None) -> float:  # fmt: skip
+    """Probability that the incident happened in the clause's zone (1.0 for 'anywhere'). `inside` gives the
+    probability its position lies in a zone (`geoprob.Odds`, for many incidents at once); without it, each
+    is computed here (`probability_inside`)."""
     rule = ob.rule
     loc = inc.site or inc.origin
+    if loc is None:
+        return 1.0 if rule.where == "anywhere" else 0.0
+    if inside is None:
+        inside = _at(loc)
     if rule.where == "anywhere":
         p = 1.0
-    elif loc is None:
-        return 0.0
     elif rule.where == "buffer_zone":
-        p = probability_inside(loc.x, loc.y, _cov(loc), ag.buffer_zone)
+        p = inside(ag.buffer_zone)
     elif rule.where == "withdrawal_zone":
         classes = [inc.weapon_class] if inc.weapon_class else []
         if rule.weapon_classes:
             classes = [c for c in classes if c in rule.weapon_classes]
-        zone = ag.withdrawal_zone(classes)
-        p = probability_inside(loc.x, loc.y, _cov(loc), zone) if zone is not None else 0.0
+        p = inside(ag.withdrawal_zone(classes))
     elif rule.where == "protected_site":
-        p = probability_inside(loc.x, loc.y, _cov(loc), ag.protected_zone(rule.protected_categories))
+        p = inside(ag.protected_zone(rule.protected_categories))
     elif rule.where == "other_party_area":
         p = 0.0
         for pid, pr in responsible.items():
             others = ag.others_area(pid)
             if others is not None and pid in ag.control:
-                p += pr * probability_inside(loc.x, loc.y, _cov(loc), others)
+                p += pr * inside(others)
     else:  # pragma: no cover - the schema admits no other value
         raise ValueError(rule.where)
-    if rule.exempt_storage_sites and loc is not None and ag.storage_sites and p > 0:
-        p *= 1.0 - probability_inside(loc.x, loc.y, _cov(loc), ag.storage_zone())
+    if rule.exempt_storage_sites and ag.storage_sites and p > 0:
+        p *= 1.0 - inside(ag.storage_zone())
     return p
 
 
-def applies(ob: Obligation, inc: Incident, ag: Agreement, responsible: dict[str, float]) -> ObligationResult | None:
+def applies(ob: Obligation, inc: Incident, ag: Agreement, responsible: dict[str, float],
+            inside: Inside | None = None) -> ObligationResult | None:  # fmt: skip
     rule = ob.rule
     kind = ObservationType(inc.type)
     if rule.observation_types and kind not in rule.observation_types:
@@ -61,7 +79,7 @@ def applies(ob: Obligation, inc: Incident, ag: Agreement, responsible: dict[str,
         return None
     if rule.not_after and inc.start > rule.not_after:
         return None
-    p = where_probability(ob, inc, ag, responsible)
+    p = where_probability(ob, inc, ag, responsible, inside)
     if rule.parties and responsible:
         p *= sum(pr for pid, pr in responsible.items() if pid in rule.parties)
     if p <= 0.0:
