@@ -1018,3 +1018,35 @@ def test_a_cluster_built_at_once_is_the_cluster_adding_each_report_makes(ag) -> 
             one_by_one.add(v)
         assert Cluster.of(some) == one_by_one
     assert Cluster.of([]) == Cluster()
+
+
+def test_the_partition_reads_prepares_columns_as_it_would_read_the_views(tmp_path: Path) -> None:
+    """`prepare` keeps what the partition reads of each view (`PRIMARY`) as arrays; gathered by index they
+    equal, column for column, what reading every view gives, and the partition lets go of them once read."""
+    from trucewatch.fusion import partition
+    from trucewatch.fusion.columns import ObservationColumns
+    from trucewatch.intake.formats import read_file
+    from trucewatch.intake.validate import Context
+    from trucewatch.scenario.generate import generate
+
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    files = generate(tmp_path, days=5, seed=13, start=start)
+    ag = load_agreement(files.agreement)
+    cols = ObservationColumns.of(o for _, o in read_file(files.observations, Context.for_agreement(
+        ag, now=start + timedelta(days=6))).accepted)  # fmt: skip
+    views = prepare(cols, ag.projector, ag.place, sensing=ag.sensing)
+    fine = [v for v in views if not v.coarse and v.measurements][::-1]  # in an order of their own
+    held = fine[0].measurements[0].rows
+    assert partition._held(fine) is not None
+    gathered = partition._Cols(fine)
+    primary, held.primary = held.primary, None
+    read = partition._Cols(fine)  # nothing held: every view read
+    names = sorted(vars(read))
+    assert names == sorted(vars(gathered)) and len(names) == 20
+    for name in names:
+        a, b = getattr(gathered, name), getattr(read, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), name
+    assert {name for name in names if len(np.unique(getattr(read, name))) > 1} >= {"px", "ox", "arrival", "aspect"}
+    held.primary = primary
+    partition.components(fine)
+    assert held.primary is None

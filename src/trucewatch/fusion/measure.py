@@ -177,12 +177,25 @@ def firing_gap(arrival_a: Any, s_a: Any, sigma_a: Any, arrival_b: Any, s_b: Any,
 class MeasurementRows:
     """The rows (`Measurement.row`'s twelve columns) of every measurement one `prepare` made, computed
     vectorised and held as one array; each of those measurements keeps its row's number. A row per
-    measurement as a tuple of floats would cost more memory than the array and more time to gather."""
+    measurement as a tuple of floats would cost more memory than the array and more time to gather.
 
-    __slots__ = ("table",)
+    `primary` holds, per view (by its index), what the partition reads of it and of its first measurement
+    (`PRIMARY`), as `prepare` computed them: read once (the partition lets go of them), so that a million
+    views need not be read one attribute at a time."""
+
+    __slots__ = ("table", "primary")
 
     def __init__(self) -> None:
         self.table = np.zeros((0, ROW_WIDTH))
+        self.primary: dict[str, np.ndarray] | None = None
+
+
+# what `MeasurementRows.primary` holds per view: its time, tolerance, weapon's reach and whether named, the
+# aspect (an index into ASPECTS) and type (into OBSERVATION_TYPES), a hash of its source; and of its first
+# measurement: whether it locates (a point, or a ranged ray), its rough place and covariance, and for a ray
+# first, its observer, direction, spread, reach and sound's arrival (zeros and NaN otherwise)
+PRIMARY = ("t", "tau", "reach", "known", "aspect", "type", "source", "has_point", "px", "py", "c00", "c01", "c11",
+           "ox", "oy", "theta", "sigma", "rhi", "arrival")  # fmt: skip
 
 
 ROW_WIDTH = 12
@@ -262,18 +275,20 @@ def prepare(
     cols = observations if isinstance(observations, ObservationColumns) else ObservationColumns.of(observations)
     f, c = cols.floats(), cols.codes()
     views: list[ObsView] = []
-    rows, tables, first_row = MeasurementRows(), [], 0
+    rows, tables, primaries, first_row = MeasurementRows(), [], [], 0
     for s in range(0, len(cols), chunk):
         part = slice(s, s + chunk)
         f_part, c_part = {k: v[part] for k, v in f.items()}, {k: v[part] for k, v in c.items()}
         reports = cols.reports[part]
         sensed = _sensed(reports, sighting[c_part["source_kind"]], sensing)
-        more, table = _prepare(reports, s, f_part, c_part, projector, place, sensed, rows, first_row)
+        more, table, primary = _prepare(reports, s, f_part, c_part, projector, place, sensed, rows, first_row)
         views += more
         tables.append(table)
+        primaries.append(primary)
         first_row += len(table)
     if tables:
         rows.table = np.concatenate(tables)
+        rows.primary = {k: np.concatenate([p[k] for p in primaries]) for k in PRIMARY}
     return views
 
 
@@ -333,9 +348,9 @@ def _prepare(
     sensed: np.ndarray,
     rows: MeasurementRows,
     first_row: int,
-) -> tuple[list[ObsView], np.ndarray]:
-    """Views of one chunk, numbered from `offset`, and their measurements' rows (numbered from
-    `first_row`, to be held in `rows`); `sensed` is how far each report's observer senses."""
+) -> tuple[list[ObsView], np.ndarray, dict[str, np.ndarray]]:
+    """Views of one chunk, numbered from `offset`, their measurements' rows (numbered from `first_row`, to be
+    held in `rows`), and their `PRIMARY` columns; `sensed` is how far each report's observer senses."""
     n = len(reports)
     lon, lat, olon, olat = f["lon"].copy(), f["lat"].copy(), f["observer_lon"], f["observer_lat"]
     stated = ~np.isnan(lat)
@@ -428,4 +443,30 @@ def _prepare(
             ms.append(Measurement(k, a, ray=ray, arrival=arrival_[i], rows=rows, at=j))
             j += 1
         views.append(ObsView(k, r, t[i], tau_[i], _FAMILY[type_[i]], coarse_[i], tuple(ms), reach_[i], known_[i]))
-    return views, table
+    return views, table, _primary(reports, f["t"], tau, reach, weapon_known, aspect, c["type"], has_pt, x, y, sigma,
+                                  has_ray, ranged, ox, oy, theta, ray_sigma, mid, spread, hi, arrival)  # fmt: skip
+
+
+def _primary(reports: list[Report], t: np.ndarray, tau: np.ndarray, reach: np.ndarray, known: np.ndarray,
+             aspect: np.ndarray, kind: np.ndarray, has_pt: np.ndarray, x: np.ndarray, y: np.ndarray,
+             sigma: np.ndarray, has_ray: np.ndarray, ranged: np.ndarray, ox: np.ndarray, oy: np.ndarray,
+             theta: np.ndarray, ray_sigma: np.ndarray, mid: np.ndarray, spread: np.ndarray, hi: np.ndarray,
+             arrival: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
+    """A chunk's `PRIMARY` columns: the values its views and their first measurements hold (a point where
+    the report states one, else its bearing), computed as `partition._Cols` computes them from those."""
+    n = len(reports)
+    ray = ~has_pt & has_ray  # the first measurement is the bearing
+    var = sigma * sigma
+    zero = np.zeros(n)
+    out = {"t": t, "tau": tau, "reach": reach, "known": known, "aspect": aspect, "type": kind,
+           "source": np.fromiter((hash(r.source_id) for r in reports), dtype=np.int64, count=n),
+           "has_point": has_pt | (ray & ranged), "px": np.where(has_pt, x, 0.0), "py": np.where(has_pt, y, 0.0),
+           "c00": np.where(has_pt, var, 0.0), "c01": zero.copy(), "c11": np.where(has_pt, var, 0.0)}  # fmt: skip
+    for name, values in (("ox", ox), ("oy", oy), ("theta", theta), ("sigma", ray_sigma), ("rhi", hi)):
+        out[name] = np.where(ray, values, 0.0)
+    out["arrival"] = np.where(ray, arrival, math.nan)
+    k = np.flatnonzero(ray)  # each ray as a rough point (`Ray.as_point`), as the partition reads it
+    out["px"][k] = ox[k] + mid[k] * np.sin(theta[k])
+    out["py"][k] = oy[k] + mid[k] * np.cos(theta[k])
+    out["c00"][k], out["c01"][k], out["c11"][k] = band_cov(theta[k], ray_sigma[k], mid[k], spread[k])
+    return out

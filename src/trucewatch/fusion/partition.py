@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from trucewatch.fusion.associate import AFTERMATH_TYPES, FAMILY_WINDOW_S
+from trucewatch.fusion.columns import ASPECTS, OBSERVATION_TYPES
 from trucewatch.fusion.measure import (
     CROSS_ASPECT_SLACK_M,
     ObsView,
@@ -100,6 +101,18 @@ class _Cols:
 
     def __init__(self, views: list[ObsView]) -> None:
         n = len(views)
+        held = _held(views)
+        if held is not None:  # as `prepare` computed them, gathered by each view's index
+            at = np.fromiter((v.index for v in views), dtype=np.int64, count=n)
+            kind = held["type"][at]
+            self.t, self.tau, self.reach, self.source = (held[k][at] for k in ("t", "tau", "reach", "source"))
+            self.window, self.after = _TYPE_WINDOW[kind], _TYPE_AFTER[kind]
+            self.known, self.aspect = held["known"][at].astype(bool), _ASPECT_OF[held["aspect"][at]]
+            self.has_point = held["has_point"][at].astype(bool)
+            self.px, self.py, self.c00, self.c01, self.c11 = (held[k][at] for k in ("px", "py", "c00", "c01", "c11"))
+            self.ox, self.oy, self.theta, self.sigma, self.rhi, self.arrival = (
+                held[k][at] for k in ("ox", "oy", "theta", "sigma", "rhi", "arrival"))  # fmt: skip
+            return
         # one pass over the views for the scalar columns (a pass per column costs more than the reads)
         per_view = ((v.t, v.tau, FAMILY_WINDOW_S.get(v.family, 600.0), v.report.type in AFTERMATH_TYPES, v.reach,
                      v.weapon_known, ASPECT_CODE[v.measurements[0].aspect]) for v in views)  # fmt: skip
@@ -139,6 +152,30 @@ class _Cols:
         """Every column in this order (`order[k]` the row that becomes row k)."""
         for name, column in vars(self).items():
             setattr(self, name, column[order])
+
+
+# per observation type (an index into OBSERVATION_TYPES): its family's time window, and whether it reports an
+# event's aftermath; per aspect (into ASPECTS), its code
+_TYPE_WINDOW = np.array([FAMILY_WINDOW_S.get(t.family, 600.0) for t in OBSERVATION_TYPES])
+_TYPE_AFTER = np.array([t in AFTERMATH_TYPES for t in OBSERVATION_TYPES])
+_ASPECT_OF = np.array([ASPECT_CODE[a] for a in ASPECTS], dtype=np.int8)
+
+
+def _held(views: list[ObsView]) -> dict[str, np.ndarray] | None:
+    """The `PRIMARY` columns of the one `prepare` that made all these views, if it still holds them."""
+    if not views:
+        return None
+    rows = views[0].measurements[0].rows
+    if rows is None or rows.primary is None or any(v.measurements[0].rows is not rows for v in views):
+        return None
+    return rows.primary
+
+
+def _let_go(views: list[ObsView]) -> None:
+    """The partition has read the views' `PRIMARY` columns: their `prepare` need hold them no longer."""
+    rows = views[0].measurements[0].rows if views else None
+    if rows is not None:
+        rows.primary = None
 
 
 def _gate(c: _Cols, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -222,6 +259,7 @@ def _linkable(views: list[ObsView]) -> tuple[list[ObsView], _Cols, list[tuple[np
     their own gates (`finish`)."""
     # read in the order given (memory order: reading a million views out of it costs twice), then put in order
     c = _Cols(views)
+    _let_go(views)
     fam = np.array([v.family for v in views])
     order = np.lexsort((np.array([v.report.id for v in views]), c.t))  # by time, ties by id: stable, as `sorted`
     c.reorder(order)
