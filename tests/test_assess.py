@@ -354,3 +354,19 @@ def test_odds_for_many_positions_equal_each_computed_alone() -> None:
     values = {p for row in got for p in row}
     assert 0.0 in values and 1.0 in values and len(values) > 100  # decided, and sampled or half-plane shares
     assert odds.inside(0, Polygon()) == 0.0 and odds.inside(0, None) == 0.0
+
+
+def test_the_shipped_normal_sample_is_the_seeded_sobol_sample_and_normal() -> None:
+    """Probabilities average over a fixed sample shipped with the package: a standard normal (mean about 0,
+    covariance about the identity, no point repeated), made by `unit_normal_sample` with the SciPy its file
+    names (data/README.md); with that SciPy, making it again gives it to the bit."""
+    import scipy
+
+    from trucewatch.assess.geoprob import SAMPLES, _unit_normal, unit_normal_sample
+
+    z = _unit_normal()
+    assert z.shape == (SAMPLES, 2) and z.dtype == np.float64
+    assert np.abs(z.mean(axis=0)).max() < 0.01 and np.abs(np.cov(z.T) - np.eye(2)).max() < 0.01
+    assert len(np.unique(z, axis=0)) == SAMPLES
+    if scipy.__version__ == "1.17.1":  # another SciPy may scramble otherwise: the shipped sample is then the record
+        assert np.array_equal(unit_normal_sample(), z)

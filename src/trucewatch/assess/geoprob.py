@@ -1,9 +1,10 @@
 """Probability that an uncertain position lies inside a zone, integrating its Gaussian uncertainty.
 
-Averaged over a fixed scrambled-Sobol sample of the normal distribution, so the same input always gives
-the same answer (results must be reproducible across runs and machines). Where the boundary lies beyond the
-sample's farthest point (about 3.5 sigmas along the ellipse's major axis), every sample point falls on the
-same side as the position itself, so the answer is 0 or 1 and is decided from the position alone.
+Averaged over a fixed scrambled-Sobol sample of the normal distribution, shipped with the package, so the
+same input always gives the same answer (results must be reproducible across runs and machines). Where the
+boundary lies beyond the sample's farthest point (about 3.5 sigmas along the ellipse's major axis), every
+sample point falls on the same side as the position itself, so the answer is 0 or 1 and is decided from
+the position alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import shapely
@@ -22,9 +24,22 @@ SAMPLES = 1024
 OUTSIDE = "outside"  # the share outside every party's area of control
 
 
+SAMPLE_FILE = "normal-sample-1024.npy"  # in trucewatch/data
+
+
 @lru_cache(maxsize=1)
 def _unit_normal() -> np.ndarray:
-    from scipy.stats import qmc  # here, not at import: scipy.stats takes 0.4 s to import, and most runs never sample
+    """The fixed sample: `unit_normal_sample()` as made once and shipped with the package, so that every
+    machine samples alike whatever its SciPy (whose scrambling may change between releases), and no run
+    pays for importing scipy.stats."""
+    with resources.files("trucewatch.data").joinpath(SAMPLE_FILE).open("rb") as f:
+        return np.load(f, allow_pickle=False)
+
+
+def unit_normal_sample() -> np.ndarray:
+    """SAMPLES points of the standard normal in two dimensions from a scrambled Sobol sequence (seeded): what
+    `_unit_normal` ships."""
+    from scipy.stats import qmc
 
     u = qmc.Sobol(d=2, scramble=True, seed=20261201).random(SAMPLES)
     return ndtri(np.clip(u, 1e-9, 1 - 1e-9))  # the normal quantile (`scipy.stats.norm.ppf` computes it so)
