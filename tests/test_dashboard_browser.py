@@ -88,6 +88,28 @@ def test_analyst_records_a_decision_from_the_incident_page(site: tuple[str, Serv
         assert "requested drone footage" in page.inner_text("#decisions")
 
 
+def test_a_page_asked_for_is_not_drawn_over_by_an_earlier_slower_one(site: tuple[str, Served]) -> None:
+    """Signing in redraws the map; an incident page asked for before the map's answer comes must stay when
+    that answer comes (the map's incident list is held back here until the incident page is shown)."""
+    base, s = site
+    inc = s.client.get("/api/v1/incidents", params={"outcome": "violation"}, headers=s.headers("analyst")).json()
+    target = inc["incidents"][0]["id"]
+    held: list = []  # type: ignore[type-arg]
+    with browser_page() as page:
+        page.route(lambda url: "/api/v1/incidents?" in url, lambda route: held.append(route))
+        page.goto(base + "/")
+        page.wait_for_selector("#login")
+        _sign_in(page, s.tokens["analyst"])
+        page.goto(f"{base}/#/incident/{target}")
+        page.wait_for_selector("#decide")
+        assert held  # the map's lists, not answered yet
+        for route in held:
+            with page.expect_response(lambda r: "/api/v1/incidents?" in r.url):
+                route.continue_()
+        page.evaluate("() => new Promise((done) => setTimeout(done, 500))")  # the answers handled
+        assert page.locator("#decide").is_visible() and page.locator("svg#map").count() == 0
+
+
 def test_party_liaison_files_a_complaint(site: tuple[str, Served]) -> None:
     base, s = site
     with browser_page() as page:

@@ -7,6 +7,11 @@ const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "
 const PARTY_COLOURS = ["#1f5fa8", "#b8322a", "#2a8a4a", "#8a5a2a"];
 const OUTCOME_COLOURS = { violation: "#c0392b", undetermined: "#e69f00", no_violation: "#7f8c8d" };
 
+// Each navigation (a route, the filters applied) starts a new view; a view still fetching when a newer one
+// starts must not draw over it (the map asked for at sign-in answering after the page asked for since).
+let navigation = 0;
+function current() { const mine = navigation; return () => mine === navigation; }
+
 async function api(path, opts = {}) {
   const headers = Object.assign({ "content-type": "application/json" }, opts.headers || {});
   if (state.token) headers.authorization = "Bearer " + state.token;
@@ -87,12 +92,14 @@ function drawTimeline(incidents) {
 }
 
 async function viewMap() {
+  const still = current();
   const q = new URLSearchParams();
   for (const [k, id] of [["since", "f-since"], ["until", "f-until"], ["party", "f-party"], ["outcome", "f-outcome"], ["type", "f-type"], ["status", "f-status"]]) {
     const el = document.getElementById(id); if (el && el.value) q.set(k, k === "since" || k === "until" ? el.value + "T00:00:00Z" : el.value);
   }
   const prev = Object.fromEntries([...q.entries()]);
   const data = await api("/incidents?" + q.toString());
+  if (!still()) return;
   state.incidents = data.incidents;
   const parties = state.agreement.parties.filter((x) => x.role === "party");
   const opt = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
@@ -114,12 +121,14 @@ async function viewMap() {
         </table></div>
     </div>`;
   for (const [k, id] of [["since", "f-since"], ["until", "f-until"], ["party", "f-party"], ["outcome", "f-outcome"], ["type", "f-type"], ["status", "f-status"]]) if (prev[k]) document.getElementById(id).value = prev[k].slice(0, k === "since" || k === "until" ? 10 : undefined);
-  $("#apply").onclick = () => viewMap().catch(showError);
+  $("#apply").onclick = () => { navigation++; viewMap().catch(showError); };
   document.querySelectorAll("[data-id]").forEach((el) => el.addEventListener("click", () => { location.hash = "#/incident/" + el.dataset.id; }));
 }
 
 async function viewIncident(id) {
+  const still = current();
   const { incident: i } = await api("/incidents/" + encodeURIComponent(id));
+  if (!still()) return;
   const f = i.finding || {};
   const loc = i.origin || i.site;
   $("#main").innerHTML = `<p><a href="#/">← map</a></p><div class="panel" id="incident-page">
@@ -143,7 +152,9 @@ async function viewIncident(id) {
 }
 
 async function viewReports() {
+  const still = current();
   const { reports } = await api("/reports");
+  if (!still()) return;
   $("#main").innerHTML = `<div class="panel"><h2>Daily reports</h2>${reports.length ? `<ul id="reports">${reports.map((r) => `<li><a href="/api/v1/reports/${esc(r)}" target="_blank">${esc(r)}</a></li>`).join("")}</ul>` : "<p>Nothing published yet.</p>"}</div>`;
 }
 
@@ -187,6 +198,8 @@ function bindForm(kind) {
 function showError(err) { $("#main").innerHTML = `<div class="msg err">${esc(err.message)}</div>`; }
 
 async function route() {
+  navigation++;
+  const still = current();
   const h = location.hash || "#/";
   try {
     if (h.startsWith("#/incident/")) await viewIncident(decodeURIComponent(h.slice(11)));
@@ -194,7 +207,7 @@ async function route() {
     else if (h === "#/complain") { $("#main").innerHTML = observationForm("complaint"); bindForm("complaint"); }
     else if (h === "#/observe") { $("#main").innerHTML = observationForm("observation"); bindForm("observation"); }
     else await viewMap();
-  } catch (err) { showError(err); }
+  } catch (err) { if (still()) showError(err); }
 }
 
 async function signIn() {
