@@ -154,11 +154,9 @@ def _decided(zone: BaseGeometry, x: np.ndarray, y: np.ndarray, cov: np.ndarray, 
 
 
 def probability_inside(x: float, y: float, cov: np.ndarray, zone: BaseGeometry | None) -> float:
-    if zone is None or zone.is_empty:
-        return 0.0
-    cov = np.asarray(cov, dtype=float)
-    p = float(_decided(zone, np.array([x]), np.array([y]), cov[None], _major_sigmas(cov[None]))[0])
-    return p if p == p else _inside(sample_points(x, y, cov), zone)
+    """P(the position is inside the zone): `Odds` of this one position."""
+    one = Odds(np.array([x], dtype=float), np.array([y], dtype=float), np.asarray(cov, dtype=float)[None])
+    return one.inside(0, zone)
 
 
 class Odds:
