@@ -60,7 +60,7 @@ def may_meet(a: Footprint, b: Footprint, reach: float) -> bool:
 
 def may_meet_many(a: Footprint, b: np.ndarray, reach: float) -> np.ndarray:
     """`may_meet` of a against many footprints (rows of b)."""
-    return np.hypot(b[:, 0] - a[0], b[:, 1] - a[1]) - b[:, 2] - a[2] <= gate(reach, a[3] + b[:, 3])
+    return may_meet_pairs(np.asarray(a, dtype=float)[None, :], b, reach)
 
 
 def may_meet_pairs(a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray:
